@@ -1,0 +1,1070 @@
+// Table operations. The rules cited as K*, M*, R*, L* are in layout.h.
+//
+// Memory orderings used here, each the weakest that is correct:
+//   seq / move_epoch writers: relaxed store of the odd value, release fence,
+//     relaxed data stores, release store of the even value (K3).
+//   readers: acquire load of seq/epoch, relaxed data loads, acquire fence,
+//     relaxed re-load (K3). Data is copied with relaxed atomic word loads so
+//     the race with writers is defined behaviour (and quiet under TSan).
+//   counters (count, ttl_entries, stats): relaxed; they are never used to
+//     order other memory. count is only written under structure.
+#include "table.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "hash.h"
+#include "robust_mutex.h"
+
+namespace fsmm {
+
+namespace {
+
+constexpr int kOptimisticAttempts = 64;   // R5
+constexpr int kStableSpins = 256;         // spins on an odd seq before locking the slot
+constexpr uint64_t kNoExpiryHint = UINT64_MAX;
+
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+inline uint64_t NowMs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000u + static_cast<uint64_t>(ts.tv_nsec) / 1000000u;
+}
+
+inline uint64_t ExpiryFor(uint64_t ttl_ms, uint64_t now) {
+  if (ttl_ms == 0) return 0;
+  uint64_t e = now + ttl_ms;
+  return e < now ? UINT64_MAX - 1 : e;  // saturate
+}
+
+inline bool IsExpired(uint64_t expiry, uint64_t now) { return expiry != 0 && now >= expiry; }
+
+// Relaxed word-wise copies between private memory and the mapping (K3).
+inline void LoadWords(uint64_t* dst, const uint8_t* src, size_t bytes) {
+  const uint64_t* s = reinterpret_cast<const uint64_t*>(src);
+  for (size_t w = 0, n = (bytes + 7) / 8; w < n; w++) dst[w] = __atomic_load_n(s + w, __ATOMIC_RELAXED);
+}
+inline void StoreWords(uint8_t* dst, const uint64_t* src, size_t bytes) {
+  uint64_t* d = reinterpret_cast<uint64_t*>(dst);
+  for (size_t w = 0, n = (bytes + 7) / 8; w < n; w++) __atomic_store_n(d + w, src[w], __ATOMIC_RELAXED);
+}
+// Stores len bytes from an unaligned source, zero-padding the last word.
+inline void StoreBytes(uint8_t* dst, const uint8_t* src, size_t len) {
+  uint64_t* d = reinterpret_cast<uint64_t*>(dst);
+  size_t full = len / 8;
+  for (size_t w = 0; w < full; w++) {
+    uint64_t v;
+    memcpy(&v, src + w * 8, 8);
+    __atomic_store_n(d + w, v, __ATOMIC_RELAXED);
+  }
+  if (len % 8) {
+    uint64_t v = 0;
+    memcpy(&v, src + full * 8, len % 8);
+    __atomic_store_n(d + full, v, __ATOMIC_RELAXED);
+  }
+}
+
+inline void FetchMin(std::atomic<uint64_t>* a, uint64_t v) {
+  uint64_t cur = a->load(std::memory_order_relaxed);
+  while (v < cur && !a->compare_exchange_weak(cur, v, std::memory_order_release, std::memory_order_relaxed)) {
+  }
+}
+
+// Strict decimal int64 parse: optional '-', 1..19 digits, nothing else.
+bool ParseInt64(const uint8_t* s, uint32_t len, int64_t* out) {
+  if (len == 0 || len > 20) return false;
+  uint32_t i = 0;
+  bool neg = s[0] == '-';
+  if (neg) i = 1;
+  if (i == len) return false;
+  unsigned __int128 v = 0;
+  for (; i < len; i++) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    v = v * 10 + (s[i] - '0');
+    if (v > (static_cast<unsigned __int128>(1) << 63)) return false;
+  }
+  if (!neg && v > static_cast<unsigned __int128>(INT64_MAX)) return false;
+  *out = neg ? static_cast<int64_t>(-static_cast<__int128>(v)) : static_cast<int64_t>(v);
+  return true;
+}
+
+uint32_t FormatInt64(int64_t v, uint8_t* out) {
+  char buf[24];
+  int n = snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
+  memcpy(out, buf, static_cast<size_t>(n));
+  return static_cast<uint32_t>(n);
+}
+
+}  // namespace
+
+// The caller's key, hashed once, zero-padded to whole words (so KeyEquals can
+// compare words: stored keys are zero-padded too, see StoreBytes).
+struct Table::KeyRef {
+  uint64_t words[(kMaxKeySize + 8) / 8];
+  uint32_t len;
+  uint32_t hash;
+  uint64_t home;
+};
+
+struct Table::Mutation {
+  enum Kind { kPut, kCas, kIncr, kExpire } kind;
+  PutMode mode = PutMode::kUpsert;
+  const uint8_t* value = nullptr;
+  uint32_t value_len = 0;
+  uint32_t type = kTypeString;
+  const uint8_t* expected = nullptr;
+  uint32_t expected_len = 0;
+  int64_t delta = 0, initial = 0, result = 0;
+  uint64_t ttl_ms = 0;
+  uint8_t number[24];  // incr's decimal output
+};
+
+// ---------------------------------------------------------------------------
+// Open / close and per-handle counters
+
+Status Table::Open(const OpenOptions& opts, OpenError* error) {
+  Close();
+  Status s = segment_.Open(opts, error);
+  if (s != Status::kOk) return s;
+  g_ = segment_.geometry();
+  base_ = segment_.base();
+  h_ = segment_.header();
+  ref_ = base_ + g_.ref_offset;
+  lru_ = h_->evict_mode == kEvictLru;
+  // Claim a stat block; blocks of dead processes are folded into the retired
+  // totals and reused. Under structure so that two claimers cannot fold twice.
+  LockStructure();
+  StatBlock* blocks = reinterpret_cast<StatBlock*>(base_ + kHeaderBytes);
+  uint32_t pid = static_cast<uint32_t>(getpid());
+  stats_ = nullptr;
+  for (int pass = 0; pass < 2 && stats_ == nullptr; pass++) {
+    for (uint32_t b = 0; b < kStatBlocks; b++) {
+      uint32_t owner = blocks[b].owner_pid.load(std::memory_order_relaxed);
+      if (owner != 0) {
+        if (pass == 0 || kill(static_cast<pid_t>(owner), 0) == 0 || errno != ESRCH) continue;
+        StatBlock& d = blocks[b];  // its process is gone: fold
+        h_->retired_hits.fetch_add(d.hits.exchange(0, std::memory_order_relaxed), std::memory_order_relaxed);
+        h_->retired_misses.fetch_add(d.misses.exchange(0, std::memory_order_relaxed), std::memory_order_relaxed);
+        h_->retired_sets.fetch_add(d.sets.exchange(0, std::memory_order_relaxed), std::memory_order_relaxed);
+        h_->retired_deletes.fetch_add(d.deletes.exchange(0, std::memory_order_relaxed), std::memory_order_relaxed);
+      }
+      blocks[b].owner_pid.store(pid, std::memory_order_relaxed);
+      stats_ = &blocks[b];
+      break;
+    }
+  }
+  own_block_ = stats_ != nullptr;
+  if (!own_block_) stats_ = &h_->shared_stats;
+  UnlockStructure();
+  return Status::kOk;
+}
+
+void Table::Close() {
+  if (h_ == nullptr) return;
+  if (own_block_) {
+    h_->retired_hits.fetch_add(stats_->hits.exchange(0, std::memory_order_relaxed), std::memory_order_relaxed);
+    h_->retired_misses.fetch_add(stats_->misses.exchange(0, std::memory_order_relaxed), std::memory_order_relaxed);
+    h_->retired_sets.fetch_add(stats_->sets.exchange(0, std::memory_order_relaxed), std::memory_order_relaxed);
+    h_->retired_deletes.fetch_add(stats_->deletes.exchange(0, std::memory_order_relaxed), std::memory_order_relaxed);
+    stats_->owner_pid.store(0, std::memory_order_release);
+  }
+  stats_ = nullptr;
+  h_ = nullptr;
+  base_ = nullptr;
+  ref_ = nullptr;
+  segment_.Close();
+}
+
+void Table::CountHit(bool hit) {
+  if (!counting_) return;
+  std::atomic<uint64_t>& c = hit ? stats_->hits : stats_->misses;
+  if (own_block_) {
+    c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);  // single writer
+  } else {
+    c.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void Table::CountWrite(std::atomic<uint64_t> StatBlock::*field) {
+  if (!counting_) return;
+  std::atomic<uint64_t>& c = stats_->*field;
+  if (own_block_) {
+    c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  } else {
+    c.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Keys, locks, records
+
+uint64_t Table::HomeOfSlot(uint64_t i) const {
+  uint32_t info = Meta(i)->info.load(std::memory_order_relaxed);
+  uint32_t len = std::min(InfoKeyLen(info), g_.key_size);  // L4
+  uint64_t words[(kMaxKeySize + 8) / 8];
+  LoadWords(words, KeyPtr(i), len);
+  return HomeOf(Fnv1a32(reinterpret_cast<const uint8_t*>(words), len));
+}
+
+bool Table::KeyEquals(uint64_t i, const KeyRef& k) const {
+  const uint64_t* s = reinterpret_cast<const uint64_t*>(KeyPtr(i));
+  for (size_t w = 0, n = (k.len + 7) / 8; w < n; w++) {
+    if (__atomic_load_n(s + w, __ATOMIC_RELAXED) != k.words[w]) return false;
+  }
+  return true;
+}
+
+void Table::LockStructure() {
+  if (LockShared(&h_->structure) == LockResult::kOwnerDied) {
+    RepairLocked();  // R3
+    MarkConsistent(&h_->structure);
+  }
+}
+
+void Table::UnlockStructure() { UnlockShared(&h_->structure); }
+
+bool Table::LockSlot(uint64_t i) {
+  pthread_mutex_t* m = SlotMutex(i);
+  if (LockShared(m) == LockResult::kAcquired) return false;
+  SlotMeta* meta = Meta(i);
+  uint32_t seq = meta->seq.load(std::memory_order_relaxed);
+  bool torn = seq & 1;
+  if (torn) {  // R1: the dead owner was writing this record
+    uint32_t info = meta->info.load(std::memory_order_relaxed);
+    meta->info.store(PackInfo(kTorn, InfoType(info), InfoKeyLen(info), 0), std::memory_order_relaxed);
+    meta->seq.store(seq + 1, std::memory_order_release);
+  }
+  h_->recoveries.fetch_add(1, std::memory_order_relaxed);
+  MarkConsistent(m);  // R2 when not torn
+  return torn;
+}
+
+void Table::UnlockSlot(uint64_t i) { UnlockShared(SlotMutex(i)); }
+
+uint32_t Table::StableInfo(uint64_t i) {
+  SlotMeta* m = Meta(i);
+  for (int spin = 0; spin < kStableSpins; spin++) {
+    uint32_t s1 = m->seq.load(std::memory_order_acquire);
+    if (!(s1 & 1)) {
+      uint32_t info = m->info.load(std::memory_order_relaxed);
+      std::atomic_thread_fence(std::memory_order_acquire);
+      if (m->seq.load(std::memory_order_relaxed) == s1) return info;
+    }
+    CpuRelax();
+  }
+  LockSlot(i);  // a slow or dead in-place writer: wait for it or recover (R1)
+  uint32_t info = m->info.load(std::memory_order_relaxed);
+  UnlockSlot(i);
+  return info;
+}
+
+void Table::WriteRecordLocked(uint64_t i, const KeyRef* key, uint32_t state, uint32_t type, const uint8_t* value,
+                              uint32_t value_len, uint64_t expiry, bool write_value) {
+  SlotMeta* m = Meta(i);
+  uint32_t seq = m->seq.load(std::memory_order_relaxed);
+  uint32_t key_len = key ? key->len : InfoKeyLen(m->info.load(std::memory_order_relaxed));
+  m->seq.store(seq + 1, std::memory_order_relaxed);  // K3
+  std::atomic_thread_fence(std::memory_order_release);
+  if (key) StoreWords(KeyPtr(i), key->words, key->len);
+  if (write_value) StoreBytes(ValuePtr(i), value, value_len);
+  m->expiry.store(expiry, std::memory_order_relaxed);
+  m->info.store(PackInfo(state, type, key_len, value_len), std::memory_order_relaxed);
+  if (key) MaybeCrash(CrashPoint::kInsertMidWrite);
+  else MaybeCrash(CrashPoint::kUpdateMidWrite);
+  m->seq.store(seq + 2, std::memory_order_release);
+}
+
+void Table::WriteEmptyLocked(uint64_t i) {
+  SlotMeta* m = Meta(i);
+  uint32_t seq = m->seq.load(std::memory_order_relaxed);
+  m->seq.store(seq + 1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);
+  m->info.store(PackInfo(kEmpty, 0, 0, 0), std::memory_order_relaxed);
+  m->expiry.store(0, std::memory_order_relaxed);
+  m->seq.store(seq + 2, std::memory_order_release);
+}
+
+void Table::SetStateLocked(uint64_t i, uint32_t state) {
+  SlotMeta* m = Meta(i);
+  uint32_t seq = m->seq.load(std::memory_order_relaxed);
+  uint32_t info = m->info.load(std::memory_order_relaxed);
+  m->seq.store(seq + 1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);
+  m->info.store(PackInfo(state, InfoType(info), InfoKeyLen(info), InfoValueLen(info)), std::memory_order_relaxed);
+  m->seq.store(seq + 2, std::memory_order_release);
+}
+
+void Table::NoteExpiry(uint64_t expiry) {
+  if (expiry != 0) FetchMin(&h_->next_expiry_hint, expiry);
+}
+
+// ---------------------------------------------------------------------------
+// Lock-free reads
+
+int64_t Table::FindOptimistic(const KeyRef& k) const {
+  uint64_t i = k.home;
+  for (uint64_t n = 0; n < g_.slot_count; n++) {
+    uint32_t info = Meta(i)->info.load(std::memory_order_acquire);
+    uint32_t state = InfoState(info);
+    if (state == kEmpty) return -1;
+    if (state != kTorn && InfoKeyLen(info) == k.len && KeyEquals(i, k)) return static_cast<int64_t>(i);
+    i = Next(i);
+  }
+  return -1;
+}
+
+template <bool kCopyValue>
+Status Table::ReadOptimistic(const KeyRef& k, uint8_t* out, uint32_t* out_len, uint32_t* out_type,
+                             uint64_t* expiry) {
+  for (int attempt = 0; attempt < kOptimisticAttempts; attempt++) {
+    uint64_t e1 = h_->move_epoch.load(std::memory_order_acquire);
+    if (e1 & 1) {  // a delete/shift is running (K4)
+      CpuRelax();
+      continue;
+    }
+    uint64_t i = k.home;
+    bool retry = false;
+    for (uint64_t n = 0; n < g_.slot_count; n++) {
+      SlotMeta* m = Meta(i);
+      uint32_t s1 = m->seq.load(std::memory_order_acquire);
+      if (s1 & 1) {
+        retry = true;
+        break;
+      }
+      uint32_t info = m->info.load(std::memory_order_relaxed);
+      uint32_t state = InfoState(info);
+      if (state == kEmpty) break;  // validated by the epoch check below
+      if (state != kTorn && InfoKeyLen(info) == k.len && KeyEquals(i, k)) {
+        uint32_t len = std::min(InfoValueLen(info), g_.value_size);  // L4
+        *expiry = m->expiry.load(std::memory_order_relaxed);
+        if (kCopyValue) LoadWords(reinterpret_cast<uint64_t*>(out), ValuePtr(i), len);
+        std::atomic_thread_fence(std::memory_order_acquire);
+        if (m->seq.load(std::memory_order_relaxed) != s1) {
+          retry = true;
+          break;
+        }
+        if (kCopyValue) {
+          *out_len = len;
+          *out_type = InfoType(info);
+        }
+        // CLOCK bit: written only when clear, so hot reads dirty no shared line.
+        if (lru_ && __atomic_load_n(&ref_[i], __ATOMIC_RELAXED) == 0) __atomic_store_n(&ref_[i], 1, __ATOMIC_RELAXED);
+        return Status::kOk;
+      }
+      i = Next(i);
+    }
+    if (!retry) {
+      std::atomic_thread_fence(std::memory_order_acquire);
+      if (h_->move_epoch.load(std::memory_order_relaxed) == e1) return Status::kNotFound;
+    }
+    CpuRelax();
+  }
+  return Status::kInvalid;  // not settled: caller falls back to ReadLocked (R5)
+}
+
+template <bool kCopyValue>
+Status Table::ReadLocked(const KeyRef& k, uint8_t* out, uint32_t* out_len, uint32_t* out_type, uint64_t* expiry) {
+  LockStructure();
+  uint64_t free_slot;
+  int64_t found = FindLocked(k, &free_slot);
+  Status s = Status::kNotFound;
+  if (found >= 0) {
+    uint64_t i = static_cast<uint64_t>(found);
+    bool torn = LockSlot(i);
+    SlotMeta* m = Meta(i);
+    uint32_t info = m->info.load(std::memory_order_relaxed);
+    if (!torn) {
+      uint32_t len = std::min(InfoValueLen(info), g_.value_size);
+      *expiry = m->expiry.load(std::memory_order_relaxed);
+      if (kCopyValue) {
+        LoadWords(reinterpret_cast<uint64_t*>(out), ValuePtr(i), len);
+        *out_len = len;
+        *out_type = InfoType(info);
+      }
+      s = Status::kOk;
+    }
+    UnlockSlot(i);
+    if (torn) RemoveAtLocked(i, RemoveReason::kTorn, 0);
+  }
+  UnlockStructure();
+  return s;
+}
+
+template <bool kCopyValue>
+Status Table::Read(const KeyRef& k, uint8_t* out, uint32_t* out_len, uint32_t* out_type, uint64_t* expiry) {
+  Status s = ReadOptimistic<kCopyValue>(k, out, out_len, out_type, expiry);
+  if (s == Status::kInvalid) s = ReadLocked<kCopyValue>(k, out, out_len, out_type, expiry);
+  if (s == Status::kOk && *expiry != 0 && IsExpired(*expiry, NowMs())) s = Status::kNotFound;
+  return s;
+}
+
+#define FSMM_MAKE_KEY(k, key, key_len)                                   \
+  if ((key_len) > g_.key_size) return Status::kInvalid;                  \
+  KeyRef k;                                                              \
+  k.len = (key_len);                                                     \
+  k.words[(k.len + 7) / 8 > 0 ? (k.len + 7) / 8 - 1 : 0] = 0;            \
+  if (k.len) memcpy(k.words, (key), k.len);                              \
+  k.hash = Fnv1a32(reinterpret_cast<const uint8_t*>(k.words), k.len);    \
+  k.home = HomeOf(k.hash)
+
+Status Table::Get(const uint8_t* key, uint32_t key_len, uint8_t* out, uint32_t* out_len, uint32_t* out_type) {
+  FSMM_MAKE_KEY(k, key, key_len);
+  uint64_t expiry = 0;
+  Status s = Read<true>(k, out, out_len, out_type, &expiry);
+  CountHit(s == Status::kOk);
+  return s;
+}
+
+Status Table::Has(const uint8_t* key, uint32_t key_len) {
+  FSMM_MAKE_KEY(k, key, key_len);
+  uint64_t expiry = 0;
+  return Read<false>(k, nullptr, nullptr, nullptr, &expiry);
+}
+
+Status Table::Ttl(const uint8_t* key, uint32_t key_len, int64_t* remaining_ms) {
+  FSMM_MAKE_KEY(k, key, key_len);
+  uint64_t expiry = 0;
+  Status s = ReadOptimistic<false>(k, nullptr, nullptr, nullptr, &expiry);
+  if (s == Status::kInvalid) s = ReadLocked<false>(k, nullptr, nullptr, nullptr, &expiry);
+  if (s != Status::kOk) return s;
+  if (expiry == 0) {
+    *remaining_ms = -1;
+    return Status::kOk;
+  }
+  uint64_t now = NowMs();
+  if (now >= expiry) return Status::kNotFound;
+  *remaining_ms = static_cast<int64_t>(std::min<uint64_t>(expiry - now, INT64_MAX));
+  return Status::kOk;
+}
+
+// ---------------------------------------------------------------------------
+// Writes
+
+Status Table::ApplyLocked(uint64_t i, const KeyRef& k, Mutation* m, uint64_t now, bool present) {
+  // present: slot i holds k (LIVE) under its mutex; false: insert into EMPTY slot i.
+  SlotMeta* meta = Meta(i);
+  uint32_t info = meta->info.load(std::memory_order_relaxed);
+  uint64_t old_expiry = present ? meta->expiry.load(std::memory_order_relaxed) : 0;
+  bool alive = present && !IsExpired(old_expiry, now);
+  const uint8_t* value = m->value;
+  uint32_t value_len = m->value_len;
+  uint32_t type = m->type;
+  uint64_t expiry = ExpiryFor(m->ttl_ms, now);
+  bool write_value = true;
+  switch (m->kind) {
+    case Mutation::kPut:
+      if (m->mode == PutMode::kAdd && alive) return Status::kExists;
+      if (m->mode == PutMode::kReplace && !alive) return Status::kNotFound;
+      break;
+    case Mutation::kCas: {
+      if (!alive) return Status::kNotFound;
+      uint32_t cur_len = std::min(InfoValueLen(info), g_.value_size);
+      if (cur_len != m->expected_len || memcmp(ValuePtr(i), m->expected, cur_len) != 0) return Status::kMismatch;
+      break;
+    }
+    case Mutation::kIncr: {
+      int64_t base = m->initial;
+      if (alive) {
+        uint32_t cur_len = std::min(InfoValueLen(info), g_.value_size);
+        if (InfoType(info) != kTypeString || !ParseInt64(ValuePtr(i), cur_len, &base)) return Status::kNotInteger;
+        expiry = old_expiry;  // incr keeps the expiry of a live key
+      }
+      int64_t r;
+      if (__builtin_add_overflow(base, m->delta, &r) || r > kMaxSafeInteger || r < -kMaxSafeInteger) {
+        return Status::kOutOfRange;
+      }
+      m->result = r;
+      value_len = FormatInt64(r, m->number);
+      if (value_len > g_.value_size) return Status::kOutOfRange;
+      value = m->number;
+      type = kTypeString;
+      break;
+    }
+    case Mutation::kExpire:
+      if (!alive) return Status::kNotFound;
+      write_value = false;
+      value_len = InfoValueLen(info);
+      type = InfoType(info);
+      break;
+  }
+  if (old_expiry == 0 && expiry != 0) h_->ttl_entries.fetch_add(1, std::memory_order_relaxed);
+  WriteRecordLocked(i, present ? nullptr : &k, kLive, type, value, value_len, expiry, write_value);
+  if (lru_) __atomic_store_n(&ref_[i], 1, __ATOMIC_RELAXED);
+  // ttl_entries is raised before and lowered after the write, so a writer that
+  // dies mid-write can only leave it too high (harmless: a sweep that finds nothing).
+  if (old_expiry != 0 && expiry == 0) h_->ttl_entries.fetch_sub(1, std::memory_order_relaxed);
+  NoteExpiry(expiry);
+  if (present && IsExpired(old_expiry, now)) h_->expired.fetch_add(1, std::memory_order_relaxed);
+  return Status::kOk;
+}
+
+Status Table::Mutate(const KeyRef& k, Mutation* m) {
+  // 1. Fast path: the key is present; only its slot mutex is needed (K5).
+  for (int attempt = 0; attempt < 4; attempt++) {
+    int64_t found = FindOptimistic(k);
+    if (found < 0) break;
+    uint64_t i = static_cast<uint64_t>(found);
+    if (LockSlot(i)) {  // R1, without structure: unlock, then remove under structure
+      UnlockSlot(i);
+      RemoveTornSlot(i);
+      continue;
+    }
+    uint32_t info = Meta(i)->info.load(std::memory_order_relaxed);
+    if (InfoState(info) == kLive && InfoKeyLen(info) == k.len && KeyEquals(i, k)) {
+      Status s = ApplyLocked(i, k, m, NowMs(), true);
+      UnlockSlot(i);
+      return s;
+    }
+    UnlockSlot(i);
+    if (InfoState(info) == kMoving) {  // M1: wait for the mover (or repair it, R3)
+      LockStructure();
+      UnlockStructure();
+    }
+  }
+  // 2. Slow path under structure (K1): insert, or the key moved under us.
+  LockStructure();
+  Status s;
+  for (;;) {
+    uint64_t now = NowMs();
+    uint64_t free_slot = 0;
+    int64_t found = FindLocked(k, &free_slot);
+    if (found >= 0) {
+      uint64_t i = static_cast<uint64_t>(found);
+      if (LockSlot(i)) {
+        UnlockSlot(i);
+        RemoveAtLocked(i, RemoveReason::kTorn, now);
+        continue;
+      }
+      s = ApplyLocked(i, k, m, now, true);
+      UnlockSlot(i);
+      break;
+    }
+    // Absent. Only put (upsert/add) and incr create a key.
+    if ((m->kind == Mutation::kPut && m->mode == PutMode::kReplace) || m->kind == Mutation::kCas ||
+        m->kind == Mutation::kExpire) {
+      s = Status::kNotFound;
+      break;
+    }
+    if (h_->count.load(std::memory_order_relaxed) >= g_.max_keys) {
+      if (!MakeRoomLocked(now)) {
+        s = Status::kFull;
+        break;
+      }
+      MaybeCrash(CrashPoint::kEvictMidway);
+      continue;  // the shift moved entries: find the free slot again
+    }
+    LockSlot(free_slot);  // EMPTY; R2 applies if a dead inserter left it locked
+    s = ApplyLocked(free_slot, k, m, now, false);
+    UnlockSlot(free_slot);
+    if (s == Status::kOk) {
+      MaybeCrash(CrashPoint::kInsertBeforeCount);
+      h_->count.fetch_add(1, std::memory_order_relaxed);
+    }
+    break;
+  }
+  UnlockStructure();
+  return s;
+}
+
+Status Table::Put(const uint8_t* key, uint32_t key_len, const uint8_t* value, uint32_t value_len, uint32_t type,
+                  uint64_t ttl_ms, PutMode mode) {
+  FSMM_MAKE_KEY(k, key, key_len);
+  if (value_len > g_.value_size || type > kTypeBinary) return Status::kInvalid;
+  Mutation m;
+  m.kind = Mutation::kPut;
+  m.mode = mode;
+  m.value = value;
+  m.value_len = value_len;
+  m.type = type;
+  m.ttl_ms = ttl_ms;
+  Status s = Mutate(k, &m);
+  if (s == Status::kOk) CountWrite(&StatBlock::sets);
+  return s;
+}
+
+Status Table::Cas(const uint8_t* key, uint32_t key_len, const uint8_t* expected, uint32_t expected_len,
+                  const uint8_t* value, uint32_t value_len, uint32_t type, uint64_t ttl_ms) {
+  FSMM_MAKE_KEY(k, key, key_len);
+  if (value_len > g_.value_size || type > kTypeBinary) return Status::kInvalid;
+  Mutation m;
+  m.kind = Mutation::kCas;
+  m.expected = expected;
+  m.expected_len = expected_len;
+  m.value = value;
+  m.value_len = value_len;
+  m.type = type;
+  m.ttl_ms = ttl_ms;
+  Status s = Mutate(k, &m);
+  if (s == Status::kOk) CountWrite(&StatBlock::sets);
+  return s;
+}
+
+Status Table::Incr(const uint8_t* key, uint32_t key_len, int64_t delta, int64_t initial, uint64_t ttl_ms,
+                   int64_t* result) {
+  FSMM_MAKE_KEY(k, key, key_len);
+  Mutation m;
+  m.kind = Mutation::kIncr;
+  m.delta = delta;
+  m.initial = initial;
+  m.ttl_ms = ttl_ms;
+  Status s = Mutate(k, &m);
+  if (s == Status::kOk) {
+    *result = m.result;
+    CountWrite(&StatBlock::sets);
+  }
+  return s;
+}
+
+Status Table::Expire(const uint8_t* key, uint32_t key_len, uint64_t ttl_ms) {
+  FSMM_MAKE_KEY(k, key, key_len);
+  Mutation m;
+  m.kind = Mutation::kExpire;
+  m.ttl_ms = ttl_ms;
+  return Mutate(k, &m);
+}
+
+Status Table::Delete(const uint8_t* key, uint32_t key_len) {
+  FSMM_MAKE_KEY(k, key, key_len);
+  LockStructure();
+  uint64_t now = NowMs();
+  uint64_t free_slot;
+  int64_t found = FindLocked(k, &free_slot);
+  Status s = Status::kNotFound;
+  if (found >= 0) {
+    uint64_t i = static_cast<uint64_t>(found);
+    bool alive = !IsExpired(Meta(i)->expiry.load(std::memory_order_relaxed), now);
+    if (RemoveAtLocked(i, RemoveReason::kDelete, now) && alive) s = Status::kOk;
+  }
+  UnlockStructure();
+  if (s == Status::kOk) CountWrite(&StatBlock::deletes);
+  return s;
+}
+
+void Table::Clear() {
+  LockStructure();
+  BeginMoves();
+  uint64_t half = g_.slot_count / 2;
+  for (uint64_t i = 0; i < g_.slot_count; i++) {
+    if (i == half) MaybeCrash(CrashPoint::kClearMidway);
+    if (InfoState(Meta(i)->info.load(std::memory_order_relaxed)) == kEmpty) continue;
+    LockSlot(i);
+    WriteEmptyLocked(i);
+    UnlockSlot(i);
+    h_->count.fetch_sub(1, std::memory_order_relaxed);
+  }
+  h_->count.store(0, std::memory_order_relaxed);
+  h_->ttl_entries.store(0, std::memory_order_relaxed);
+  h_->next_expiry_hint.store(kNoExpiryHint, std::memory_order_relaxed);
+  EndMoves();
+  UnlockStructure();
+}
+
+uint64_t Table::PurgeExpired() {
+  LockStructure();
+  uint64_t n = SweepExpiredLocked(NowMs());
+  UnlockStructure();
+  return n;
+}
+
+// ---------------------------------------------------------------------------
+// Structure-holder operations (K1): caller holds structure.
+
+void Table::BeginMoves() {
+  uint64_t e = h_->move_epoch.load(std::memory_order_relaxed);
+  if (e & 1) return;  // already odd (nested, or left odd by a dead owner: R3 fixes)
+  h_->move_epoch.store(e + 1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);
+}
+
+void Table::EndMoves() {
+  uint64_t e = h_->move_epoch.load(std::memory_order_relaxed);
+  if (e & 1) h_->move_epoch.store(e + 1, std::memory_order_release);
+}
+
+int64_t Table::FindLocked(const KeyRef& k, uint64_t* free_slot) {
+restart:
+  uint64_t i = k.home;
+  for (uint64_t n = 0; n < g_.slot_count; n++) {
+    uint32_t info = StableInfo(i);
+    uint32_t state = InfoState(info);
+    if (state == kEmpty) {
+      *free_slot = i;
+      return -1;
+    }
+    if (state == kTorn) {  // K1: a structure holder removes TORN slots it passes
+      RemoveAtLocked(i, RemoveReason::kTorn, 0);
+      goto restart;
+    }
+    if (InfoKeyLen(info) == k.len && KeyEquals(i, k)) return static_cast<int64_t>(i);
+    i = Next(i);
+  }
+  *free_slot = 0;  // unreachable while L5 holds
+  return -1;
+}
+
+// Empties slot i and backward-shifts the rest of its cluster (L6). Returns
+// false (and changes nothing) when the reason no longer applies under the
+// slot mutex (an expired entry renewed meanwhile, a torn slot already gone).
+bool Table::RemoveAtLocked(uint64_t i, RemoveReason reason, uint64_t now) {
+  BeginMoves();  // K4: before the LIVE->EMPTY change
+  LockSlot(i);
+  SlotMeta* m = Meta(i);
+  uint32_t state = InfoState(m->info.load(std::memory_order_relaxed));
+  uint64_t expiry = m->expiry.load(std::memory_order_relaxed);
+  bool applies = state != kEmpty;
+  if (reason == RemoveReason::kExpired && !IsExpired(expiry, now)) applies = false;
+  if (reason == RemoveReason::kTorn && state != kTorn) applies = false;
+  if (!applies) {
+    UnlockSlot(i);
+    EndMoves();
+    return false;
+  }
+  WriteEmptyLocked(i);
+  UnlockSlot(i);
+  h_->count.fetch_sub(1, std::memory_order_relaxed);
+  if (expiry != 0) h_->ttl_entries.fetch_sub(1, std::memory_order_relaxed);
+  if (reason == RemoveReason::kExpired) h_->expired.fetch_add(1, std::memory_order_relaxed);
+  if (reason == RemoveReason::kEvicted) h_->evictions.fetch_add(1, std::memory_order_relaxed);
+  MaybeCrash(CrashPoint::kDeleteAfterEmpty);
+  uint64_t hole = i;
+  uint64_t j = Next(i);
+  for (uint64_t n = 0; n < g_.slot_count; n++, j = Next(j)) {
+    uint32_t info = StableInfo(j);
+    if (InfoState(info) == kEmpty) break;
+    uint64_t home = HomeOfSlot(j);
+    // j may move into the hole iff its home is not cyclically in (hole, j].
+    bool home_after_hole = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+    if (home_after_hole) continue;
+    MoveLocked(j, hole);
+    hole = j;
+  }
+  EndMoves();
+  return true;
+}
+
+void Table::MoveLocked(uint64_t src, uint64_t dst) {
+  LockSlot(dst);            // the hole: EMPTY
+  bool torn = LockSlot(src);  // a torn source moves as TORN: it keeps L6 until removed
+  SetStateLocked(src, kMoving);  // M1
+  SlotMeta* s = Meta(src);
+  SlotMeta* d = Meta(dst);
+  uint32_t info = s->info.load(std::memory_order_relaxed);
+  uint64_t expiry = s->expiry.load(std::memory_order_relaxed);
+  uint32_t seq = d->seq.load(std::memory_order_relaxed);
+  d->seq.store(seq + 1, std::memory_order_relaxed);  // K3
+  std::atomic_thread_fence(std::memory_order_release);
+  uint64_t words[(kRecordMetaBytes + kMaxKeySize + 8) / 8];
+  uint32_t key_len = std::min(InfoKeyLen(info), g_.key_size);
+  LoadWords(words, KeyPtr(src), key_len);
+  StoreWords(KeyPtr(dst), words, key_len);
+  uint32_t value_len = std::min(InfoValueLen(info), g_.value_size);
+  const uint64_t* sv = reinterpret_cast<const uint64_t*>(ValuePtr(src));
+  uint64_t* dv = reinterpret_cast<uint64_t*>(ValuePtr(dst));
+  for (size_t w = 0, n = (value_len + 7) / 8; w < n; w++) {
+    __atomic_store_n(dv + w, __atomic_load_n(sv + w, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
+  }
+  d->expiry.store(expiry, std::memory_order_relaxed);
+  d->info.store(PackInfo(torn ? kTorn : kLive, InfoType(info), key_len, value_len), std::memory_order_relaxed);
+  MaybeCrash(CrashPoint::kShiftMidCopy);
+  d->seq.store(seq + 2, std::memory_order_release);
+  if (lru_) __atomic_store_n(&ref_[dst], __atomic_load_n(&ref_[src], __ATOMIC_RELAXED), __ATOMIC_RELAXED);
+  MaybeCrash(CrashPoint::kShiftAfterCopy);
+  WriteEmptyLocked(src);
+  UnlockSlot(src);
+  UnlockSlot(dst);
+}
+
+// Reclaims expired entries (always first), then, in LRU mode, evicts one
+// entry chosen by CLOCK. Returns true if the count dropped below max_keys.
+bool Table::MakeRoomLocked(uint64_t now) {
+  SweepExpiredLocked(now);
+  if (h_->count.load(std::memory_order_relaxed) < g_.max_keys) return true;
+  if (h_->evict_mode != kEvictLru) return false;
+  uint64_t hand = h_->clock_hand.load(std::memory_order_relaxed) % g_.slot_count;
+  for (uint64_t n = 0; n < 2 * g_.slot_count + 1; n++, hand = Next(hand)) {
+    uint32_t state = InfoState(StableInfo(hand));
+    if (state == kEmpty) continue;
+    if (state == kLive && __atomic_load_n(&ref_[hand], __ATOMIC_RELAXED)) {
+      __atomic_store_n(&ref_[hand], 0, __ATOMIC_RELAXED);
+      continue;
+    }
+    RemoveAtLocked(hand, state == kTorn ? RemoveReason::kTorn : RemoveReason::kEvicted, now);
+    h_->clock_hand.store(Next(hand), std::memory_order_relaxed);
+    return h_->count.load(std::memory_order_relaxed) < g_.max_keys;
+  }
+  return false;
+}
+
+// Removes every expired (and TORN) entry. Skipped while the hint proves no
+// entry can have expired yet: next_expiry_hint is a lower bound on every
+// stored expiry (writers FetchMin it after writing; the sweep resets it with
+// an acquire exchange before reading slots and FetchMins what it saw).
+uint64_t Table::SweepExpiredLocked(uint64_t now) {
+  if (h_->ttl_entries.load(std::memory_order_relaxed) == 0) return 0;
+  if (now < h_->next_expiry_hint.load(std::memory_order_acquire)) return 0;
+  h_->next_expiry_hint.exchange(kNoExpiryHint, std::memory_order_acq_rel);
+  uint64_t removed = 0;
+  uint64_t min_seen = kNoExpiryHint;
+  for (uint64_t i = 0, steps = 0; i < g_.slot_count && steps < 4 * g_.slot_count; steps++) {
+    uint32_t info = StableInfo(i);
+    uint32_t state = InfoState(info);
+    uint64_t expiry = Meta(i)->expiry.load(std::memory_order_relaxed);
+    if (state == kTorn && RemoveAtLocked(i, RemoveReason::kTorn, now)) continue;  // re-examine i
+    if (state == kLive && IsExpired(expiry, now) && RemoveAtLocked(i, RemoveReason::kExpired, now)) {
+      removed++;
+      continue;
+    }
+    if (state == kLive && expiry != 0) min_seen = std::min(min_seen, expiry);
+    i++;
+  }
+  FetchMin(&h_->next_expiry_hint, min_seen);
+  return removed;
+}
+
+void Table::RemoveTornSlot(uint64_t i) {
+  LockStructure();
+  if (InfoState(StableInfo(i)) == kTorn) RemoveAtLocked(i, RemoveReason::kTorn, 0);
+  UnlockStructure();
+}
+
+// R3. Idempotent (R4). Holds structure; takes at most two slot mutexes at once.
+void Table::RepairLocked() {
+  h_->recoveries.fetch_add(1, std::memory_order_relaxed);
+  BeginMoves();
+  const uint64_t n = g_.slot_count;
+  // (a) Settle every slot whose seq is odd: a live writer finishes, a dead one
+  //     is turned TORN by LockSlot (R1). Also releases owner-dead slot mutexes.
+  for (uint64_t i = 0; i < n; i++) {
+    if (Meta(i)->seq.load(std::memory_order_acquire) & 1) {
+      LockSlot(i);
+      UnlockSlot(i);
+    }
+  }
+  // (b) MOVING sources: keep a whole copy earlier in the chain, else revive.
+  for (uint64_t i = 0; i < n; i++) {
+    uint32_t info = Meta(i)->info.load(std::memory_order_relaxed);
+    if (InfoState(info) != kMoving) continue;
+    KeyRef k;
+    k.len = std::min(InfoKeyLen(info), g_.key_size);
+    memset(k.words, 0, sizeof k.words);
+    LoadWords(k.words, KeyPtr(i), k.len);
+    bool copied = false;
+    for (uint64_t j = HomeOfSlot(i); j != i; j = Next(j)) {
+      uint32_t ji = Meta(j)->info.load(std::memory_order_relaxed);
+      if (InfoState(ji) == kLive && InfoKeyLen(ji) == k.len && KeyEquals(j, k)) {
+        copied = true;
+        break;
+      }
+    }
+    LockSlot(i);
+    if (copied) WriteEmptyLocked(i);
+    else SetStateLocked(i, kLive);
+    UnlockSlot(i);
+  }
+  // (c) TORN records are dropped (one entry lost per dead writer).
+  for (uint64_t i = 0; i < n; i++) {
+    if (InfoState(Meta(i)->info.load(std::memory_order_relaxed)) != kTorn) continue;
+    LockSlot(i);
+    WriteEmptyLocked(i);
+    UnlockSlot(i);
+  }
+  // (d) Re-establish L6 and L7: move every entry that its home no longer
+  //     reaches into the first hole of its chain; drop later duplicates.
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (uint64_t i = 0; i < n; i++) {
+      uint32_t info = Meta(i)->info.load(std::memory_order_relaxed);
+      if (InfoState(info) != kLive) continue;
+      KeyRef k;
+      k.len = std::min(InfoKeyLen(info), g_.key_size);
+      memset(k.words, 0, sizeof k.words);
+      LoadWords(k.words, KeyPtr(i), k.len);
+      for (uint64_t j = HomeOfSlot(i); j != i; j = Next(j)) {
+        uint32_t ji = Meta(j)->info.load(std::memory_order_relaxed);
+        if (InfoState(ji) == kEmpty) {
+          MoveLocked(i, j);
+          changed = true;
+          break;
+        }
+        if (InfoState(ji) == kLive && InfoKeyLen(ji) == k.len && KeyEquals(j, k)) {
+          LockSlot(i);
+          WriteEmptyLocked(i);
+          UnlockSlot(i);
+          changed = true;
+          break;
+        }
+      }
+    }
+  }
+  // (e) Recount from the slots (an inserter may have died before count++).
+  uint64_t count = 0, ttl = 0, min_expiry = kNoExpiryHint;
+  for (uint64_t i = 0; i < n; i++) {
+    SlotMeta* m = Meta(i);
+    if (InfoState(m->info.load(std::memory_order_relaxed)) == kEmpty) continue;
+    count++;
+    uint64_t e = m->expiry.load(std::memory_order_relaxed);
+    if (e != 0) {
+      ttl++;
+      min_expiry = std::min(min_expiry, e);
+    }
+  }
+  h_->count.store(count, std::memory_order_relaxed);
+  h_->ttl_entries.store(ttl, std::memory_order_relaxed);
+  h_->next_expiry_hint.store(min_expiry, std::memory_order_relaxed);
+  EndMoves();
+}
+
+// ---------------------------------------------------------------------------
+// Listing, stats, invariants
+
+void Table::List(const uint8_t* prefix, uint32_t prefix_len, uint64_t limit, bool with_values,
+                 std::vector<ListedEntry>* entries, std::vector<uint8_t>* blob) {
+  entries->clear();
+  blob->clear();
+  uint64_t cap = std::min<uint64_t>(limit, g_.max_keys);
+  // Reserve before locking: nothing below reallocates (K6).
+  entries->reserve(cap);
+  blob->resize(cap * (RoundUp(g_.key_size, 8) + (with_values ? RoundUp(g_.value_size, 8) : 0)));
+  uint64_t now = NowMs();
+  size_t used = 0;
+  LockStructure();
+  for (uint64_t i = 0; i < g_.slot_count && entries->size() < cap; i++) {
+    uint32_t info = StableInfo(i);
+    if (InfoState(info) != kLive) continue;
+    uint32_t key_len = std::min(InfoKeyLen(info), g_.key_size);
+    if (key_len < prefix_len) continue;
+    uint8_t* kdst = blob->data() + used;
+    LoadWords(reinterpret_cast<uint64_t*>(kdst), KeyPtr(i), key_len);
+    if (prefix_len && memcmp(kdst, prefix, prefix_len) != 0) continue;
+    ListedEntry e{static_cast<uint32_t>(used), key_len, 0, 0, 0};
+    size_t next = used + RoundUp(key_len, 8);
+    if (with_values) {
+      // In-place updaters may run concurrently: read the value under its mutex.
+      bool torn = LockSlot(i);
+      uint32_t vinfo = Meta(i)->info.load(std::memory_order_relaxed);
+      uint64_t expiry = Meta(i)->expiry.load(std::memory_order_relaxed);
+      uint32_t value_len = std::min(InfoValueLen(vinfo), g_.value_size);
+      if (!torn) LoadWords(reinterpret_cast<uint64_t*>(blob->data() + next), ValuePtr(i), value_len);
+      UnlockSlot(i);
+      if (torn || IsExpired(expiry, now)) continue;
+      e.value_offset = static_cast<uint32_t>(next);
+      e.value_len = value_len;
+      e.type = InfoType(vinfo);
+      next += RoundUp(value_len, 8);
+    } else if (IsExpired(Meta(i)->expiry.load(std::memory_order_relaxed), now)) {
+      continue;
+    }
+    entries->push_back(e);
+    used = next;
+  }
+  UnlockStructure();
+}
+
+void Table::GetStats(TableStats* out) {
+  *out = TableStats();
+  out->capacity = g_.max_keys;
+  out->slot_count = g_.slot_count;
+  out->key_size = g_.key_size;
+  out->value_size = g_.value_size;
+  out->region_bytes = g_.region_bytes;
+  uint64_t now = NowMs();
+  LockStructure();  // a consistent walk, and no dead-block folding meanwhile
+  for (uint64_t i = 0; i < g_.slot_count; i++) {
+    uint32_t info = StableInfo(i);
+    if (InfoState(info) != kLive) continue;
+    if (IsExpired(Meta(i)->expiry.load(std::memory_order_relaxed), now)) continue;
+    out->size++;
+    uint64_t home = HomeOfSlot(i);
+    uint64_t probe = (i + g_.slot_count - home) % g_.slot_count + 1;
+    out->max_probe = std::max(out->max_probe, probe);
+  }
+  const StatBlock* blocks = reinterpret_cast<const StatBlock*>(base_ + kHeaderBytes);
+  out->hits = h_->retired_hits.load(std::memory_order_relaxed) + h_->shared_stats.hits.load(std::memory_order_relaxed);
+  out->misses =
+      h_->retired_misses.load(std::memory_order_relaxed) + h_->shared_stats.misses.load(std::memory_order_relaxed);
+  out->sets = h_->retired_sets.load(std::memory_order_relaxed) + h_->shared_stats.sets.load(std::memory_order_relaxed);
+  out->deletes =
+      h_->retired_deletes.load(std::memory_order_relaxed) + h_->shared_stats.deletes.load(std::memory_order_relaxed);
+  for (uint32_t b = 0; b < kStatBlocks; b++) {
+    if (blocks[b].owner_pid.load(std::memory_order_relaxed) == 0) continue;
+    out->hits += blocks[b].hits.load(std::memory_order_relaxed);
+    out->misses += blocks[b].misses.load(std::memory_order_relaxed);
+    out->sets += blocks[b].sets.load(std::memory_order_relaxed);
+    out->deletes += blocks[b].deletes.load(std::memory_order_relaxed);
+  }
+  out->evictions = h_->evictions.load(std::memory_order_relaxed);
+  out->expired = h_->expired.load(std::memory_order_relaxed);
+  out->recoveries = h_->recoveries.load(std::memory_order_relaxed);
+  UnlockStructure();
+}
+
+std::string Table::CheckInvariants() {
+  std::string problem;
+  LockStructure();
+  uint64_t occupied = 0, with_ttl = 0, empties = 0;
+  std::unordered_set<std::string> seen;
+  for (uint64_t i = 0; i < g_.slot_count && problem.empty(); i++) {
+    uint32_t info = StableInfo(i);
+    uint32_t state = InfoState(info);
+    if (state == kEmpty) {
+      empties++;
+      continue;
+    }
+    occupied++;
+    if (Meta(i)->expiry.load(std::memory_order_relaxed) != 0) with_ttl++;
+    if (state == kMoving) problem = "slot " + std::to_string(i) + " is MOVING outside a move";
+    if (state != kLive) continue;
+    uint32_t key_len = std::min(InfoKeyLen(info), g_.key_size);
+    std::string key(reinterpret_cast<const char*>(KeyPtr(i)), key_len);
+    if (!seen.insert(key).second) problem = "duplicate key at slot " + std::to_string(i);
+    for (uint64_t j = HomeOfSlot(i); j != i && problem.empty(); j = Next(j)) {
+      if (InfoState(Meta(j)->info.load(std::memory_order_relaxed)) == kEmpty) {
+        problem = "slot " + std::to_string(i) + " unreachable from its home (EMPTY at " + std::to_string(j) + ")";
+      }
+    }
+  }
+  uint64_t count = h_->count.load(std::memory_order_relaxed);
+  if (problem.empty() && count != occupied) {
+    problem = "count " + std::to_string(count) + " != occupied slots " + std::to_string(occupied);
+  }
+  if (problem.empty() && h_->ttl_entries.load(std::memory_order_relaxed) < with_ttl) {
+    problem = "ttl_entries " + std::to_string(h_->ttl_entries.load()) + " < " + std::to_string(with_ttl);
+  }
+  if (problem.empty() && empties == 0) problem = "no EMPTY slot (L5)";
+  if (problem.empty() && count > g_.max_keys) problem = "count above maxKeys";
+  if (problem.empty() && (h_->move_epoch.load() & 1)) problem = "move_epoch odd outside a move";
+  UnlockStructure();
+  return problem;
+}
+
+const char* StatusName(Status s) {
+  switch (s) {
+    case Status::kOk: return "ok";
+    case Status::kNotFound: return "not found";
+    case Status::kFull: return "full";
+    case Status::kExists: return "exists";
+    case Status::kMismatch: return "mismatch";
+    case Status::kNotInteger: return "not an integer";
+    case Status::kOutOfRange: return "out of range";
+    case Status::kLayoutMismatch: return "layout mismatch";
+    case Status::kSysError: return "system error";
+    case Status::kInvalid: return "invalid argument";
+  }
+  return "unknown";
+}
+
+}  // namespace fsmm

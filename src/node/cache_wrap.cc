@@ -1,0 +1,369 @@
+#include "cache_wrap.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "errors.h"
+
+namespace fsmm {
+
+namespace {
+
+constexpr const char* kBytesExpected = "a string, Buffer or Uint8Array";
+
+inline uint64_t TtlArg(napi_env env, napi_value v) {
+  double d = 0;
+  if (napi_get_value_double(env, v, &d) != napi_ok || !(d > 0)) return 0;
+  return d >= 9007199254740991.0 ? 9007199254740991ull : static_cast<uint64_t>(d);
+}
+
+inline double NumberArg(napi_env env, napi_value v, double fallback) {
+  double d;
+  return napi_get_value_double(env, v, &d) == napi_ok ? d : fallback;
+}
+
+}  // namespace
+
+Napi::Function CacheWrap::Define(Napi::Env env) {
+  return DefineClass(env, "NativeCache",
+                     {
+                         InstanceMethod<&CacheWrap::JS_get>("get"),
+                         InstanceMethod<&CacheWrap::JS_has>("has"),
+                         InstanceMethod<&CacheWrap::JS_ttl>("ttl"),
+                         InstanceMethod<&CacheWrap::JS_set>("set"),
+                         InstanceMethod<&CacheWrap::JS_cas>("cas"),
+                         InstanceMethod<&CacheWrap::JS_incr>("incr"),
+                         InstanceMethod<&CacheWrap::JS_expire>("expire"),
+                         InstanceMethod<&CacheWrap::JS_delete>("delete"),
+                         InstanceMethod<&CacheWrap::JS_clear>("clear"),
+                         InstanceMethod<&CacheWrap::JS_purgeExpired>("purgeExpired"),
+                         InstanceMethod<&CacheWrap::JS_list>("list"),
+                         InstanceMethod<&CacheWrap::JS_stats>("stats"),
+                         InstanceMethod<&CacheWrap::JS_info>("info"),
+                         InstanceMethod<&CacheWrap::JS_setCounting>("setCounting"),
+                         InstanceMethod<&CacheWrap::JS_close>("close"),
+                         InstanceMethod<&CacheWrap::JS_checkInvariants>("checkInvariants"),
+                     });
+}
+
+// new NativeCache(name, maxKeys, keySize, valueSize, evict, persist, mode, attachOnly)
+// Arguments were validated by lib/options.js; the core re-checks ranges.
+CacheWrap::CacheWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<CacheWrap>(info) {
+  napi_env env = info.Env();
+  OpenOptions o;
+  if (info.Length() < 8 || !info[0].IsString()) {
+    ThrowInvalid(env, "NativeCache: use the package's factory, not this constructor");
+    return;
+  }
+  o.name = info[0].As<Napi::String>().Utf8Value();
+  o.max_keys = static_cast<uint64_t>(NumberArg(env, info[1], 0));
+  o.key_size = static_cast<uint32_t>(NumberArg(env, info[2], 0));
+  o.value_size = static_cast<uint32_t>(NumberArg(env, info[3], 0));
+  o.evict_mode = static_cast<uint32_t>(NumberArg(env, info[4], 0));
+  o.persist = info[5].ToBoolean();
+  o.mode = static_cast<mode_t>(NumberArg(env, info[6], 0600));
+  o.attach_only = info[7].ToBoolean();
+  OpenError error;
+  if (table_.Open(o, &error) != Status::kOk) {
+    ThrowOpenError(env, error);
+    return;
+  }
+  open_ = true;
+  env_ = env;
+  key_size_ = table_.geometry().key_size;
+  value_size_ = table_.geometry().value_size;
+  key_buf_.assign((key_size_ + 8 + 8) / 8, 0);
+  value_buf_.assign((value_size_ + 8 + 8) / 8, 0);
+  expected_buf_.assign((value_size_ + 8 + 8) / 8, 0);
+  out_buf_.assign((value_size_ + 8) / 8, 0);
+  // Normal exit and worker termination close the handle, so persist:false
+  // segments are unlinked by their last user (segment.h P5).
+  if (napi_add_env_cleanup_hook(env, CleanupHook, this) == napi_ok) hook_registered_ = true;
+}
+
+CacheWrap::~CacheWrap() { Close(); }
+
+void CacheWrap::CleanupHook(void* arg) {
+  CacheWrap* self = static_cast<CacheWrap*>(arg);
+  self->hook_registered_ = false;  // the hook is being run: it must not be removed
+  self->Close();
+}
+
+void CacheWrap::Close() {
+  if (hook_registered_) {
+    napi_remove_env_cleanup_hook(env_, CleanupHook, this);
+    hook_registered_ = false;
+  }
+  if (!open_) return;
+  open_ = false;
+  table_.Close();
+}
+
+bool CacheWrap::CheckOpen(napi_env env, const char* method) {
+  if (open_) return true;
+  ThrowClosed(env, method);
+  return false;
+}
+
+bool CacheWrap::ReadBytes(napi_env env, napi_value v, const char* arg, uint32_t limit, const char* option,
+                          uint8_t* out, uint32_t* len, uint32_t* type) {
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  if (t == napi_string) {
+    // Capacity limit+5 holds limit bytes, the NUL, and room for any 4-byte
+    // UTF-8 sequence, so written <= limit proves the whole string was written
+    // (V8 never writes a partial character).
+    size_t written = 0;
+    napi_get_value_string_utf8(env, v, reinterpret_cast<char*>(out), limit + 5, &written);
+    if (written > limit) {
+      size_t full = 0;
+      napi_get_value_string_utf8(env, v, nullptr, 0, &full);
+      ThrowTooLarge(env, arg, full, limit, option);
+      return false;
+    }
+    *len = static_cast<uint32_t>(written);
+    *type = kTypeString;
+    return true;
+  }
+  bool is_typed = false;
+  if (t == napi_object) napi_is_typedarray(env, v, &is_typed);
+  if (is_typed) {
+    napi_typedarray_type tt;
+    size_t length;
+    void* data;
+    size_t offset;
+    napi_get_typedarray_info(env, v, &tt, &length, &data, nullptr, &offset);
+    if (tt == napi_uint8_array) {
+      if (length > limit) {
+        ThrowTooLarge(env, arg, length, limit, option);
+        return false;
+      }
+      if (length) memcpy(out, data, length);
+      *len = static_cast<uint32_t>(length);
+      *type = kTypeBinary;
+      return true;
+    }
+  }
+  ThrowArgType(env, arg, kBytesExpected, v);
+  return false;
+}
+
+bool CacheWrap::ReadKey(napi_env env, napi_value v, uint32_t* len) {
+  uint32_t type;
+  return ReadBytes(env, v, "key", key_size_, "keySize", reinterpret_cast<uint8_t*>(key_buf_.data()), len, &type);
+}
+
+napi_value CacheWrap::MakeValue(napi_env env, const uint8_t* data, uint32_t len, uint32_t type) {
+  napi_value result;
+  if (type == kTypeBinary) {
+    void* copy;
+    napi_create_buffer_copy(env, len, data, &copy, &result);
+  } else {
+    napi_create_string_utf8(env, reinterpret_cast<const char*>(data), len, &result);
+  }
+  return result;
+}
+
+Napi::Value CacheWrap::JS_get(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  if (!CheckOpen(env, "get")) return Napi::Value();
+  uint32_t key_len;
+  if (!ReadKey(env, info[0], &key_len)) return Napi::Value();
+  uint32_t len = 0, type = 0;
+  uint8_t* out = reinterpret_cast<uint8_t*>(out_buf_.data());
+  Status s = table_.Get(reinterpret_cast<const uint8_t*>(key_buf_.data()), key_len, out, &len, &type);
+  if (s != Status::kOk) return info.Env().Undefined();
+  return Napi::Value(env, MakeValue(env, out, len, type));
+}
+
+Napi::Value CacheWrap::JS_has(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  if (!CheckOpen(env, "has")) return Napi::Value();
+  uint32_t key_len;
+  if (!ReadKey(env, info[0], &key_len)) return Napi::Value();
+  Status s = table_.Has(reinterpret_cast<const uint8_t*>(key_buf_.data()), key_len);
+  return Napi::Boolean::New(env, s == Status::kOk);
+}
+
+Napi::Value CacheWrap::JS_ttl(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  if (!CheckOpen(env, "ttl")) return Napi::Value();
+  uint32_t key_len;
+  if (!ReadKey(env, info[0], &key_len)) return Napi::Value();
+  int64_t remaining = 0;
+  Status s = table_.Ttl(reinterpret_cast<const uint8_t*>(key_buf_.data()), key_len, &remaining);
+  if (s != Status::kOk) return info.Env().Undefined();
+  return Napi::Number::New(env, static_cast<double>(remaining));
+}
+
+Napi::Value CacheWrap::JS_set(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  if (!CheckOpen(env, "set")) return Napi::Value();
+  uint32_t key_len, value_len, type;
+  if (!ReadKey(env, info[0], &key_len)) return Napi::Value();
+  uint8_t* value = reinterpret_cast<uint8_t*>(value_buf_.data());
+  if (!ReadBytes(env, info[1], "value", value_size_, "valueSize", value, &value_len, &type)) return Napi::Value();
+  uint64_t ttl = info.Length() > 2 ? TtlArg(env, info[2]) : 0;
+  PutMode mode = PutMode::kUpsert;
+  if (info.Length() > 3) {
+    double m = NumberArg(env, info[3], 0);
+    mode = m == 1 ? PutMode::kAdd : m == 2 ? PutMode::kReplace : PutMode::kUpsert;
+  }
+  Status s = table_.Put(reinterpret_cast<const uint8_t*>(key_buf_.data()), key_len, value, value_len, type, ttl, mode);
+  return Napi::Boolean::New(env, s == Status::kOk);
+}
+
+Napi::Value CacheWrap::JS_cas(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  if (!CheckOpen(env, "cas")) return Napi::Value();
+  uint32_t key_len, expected_len, value_len, type, expected_type;
+  if (!ReadKey(env, info[0], &key_len)) return Napi::Value();
+  uint8_t* expected = reinterpret_cast<uint8_t*>(expected_buf_.data());
+  uint8_t* value = reinterpret_cast<uint8_t*>(value_buf_.data());
+  if (!ReadBytes(env, info[1], "expected", value_size_, "valueSize", expected, &expected_len, &expected_type)) {
+    return Napi::Value();
+  }
+  if (!ReadBytes(env, info[2], "value", value_size_, "valueSize", value, &value_len, &type)) return Napi::Value();
+  uint64_t ttl = info.Length() > 3 ? TtlArg(env, info[3]) : 0;
+  Status s = table_.Cas(reinterpret_cast<const uint8_t*>(key_buf_.data()), key_len, expected, expected_len, value,
+                        value_len, type, ttl);
+  return Napi::Boolean::New(env, s == Status::kOk);
+}
+
+Napi::Value CacheWrap::JS_incr(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  if (!CheckOpen(env, "incr")) return Napi::Value();
+  uint32_t key_len;
+  if (!ReadKey(env, info[0], &key_len)) return Napi::Value();
+  double delta = NumberArg(env, info[1], 1);
+  double initial = NumberArg(env, info[2], 0);
+  uint64_t ttl = info.Length() > 3 ? TtlArg(env, info[3]) : 0;
+  int64_t result = 0;
+  const uint8_t* key = reinterpret_cast<const uint8_t*>(key_buf_.data());
+  Status s = table_.Incr(key, key_len, static_cast<int64_t>(delta), static_cast<int64_t>(initial), ttl, &result);
+  if (s == Status::kOk) return Napi::Number::New(env, static_cast<double>(result));
+  if (s == Status::kFull) return info.Env().Null();  // lib/cache.js turns this into ERR_SHM_FULL
+  ThrowIncrError(env, s, reinterpret_cast<const char*>(key), key_len, delta);
+  return Napi::Value();
+}
+
+Napi::Value CacheWrap::JS_expire(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  if (!CheckOpen(env, "expire")) return Napi::Value();
+  uint32_t key_len;
+  if (!ReadKey(env, info[0], &key_len)) return Napi::Value();
+  uint64_t ttl = TtlArg(env, info[1]);
+  Status s = table_.Expire(reinterpret_cast<const uint8_t*>(key_buf_.data()), key_len, ttl);
+  return Napi::Boolean::New(env, s == Status::kOk);
+}
+
+Napi::Value CacheWrap::JS_delete(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  if (!CheckOpen(env, "delete")) return Napi::Value();
+  uint32_t key_len;
+  if (!ReadKey(env, info[0], &key_len)) return Napi::Value();
+  Status s = table_.Delete(reinterpret_cast<const uint8_t*>(key_buf_.data()), key_len);
+  return Napi::Boolean::New(env, s == Status::kOk);
+}
+
+Napi::Value CacheWrap::JS_clear(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  if (!CheckOpen(env, "clear")) return Napi::Value();
+  table_.Clear();
+  return info.Env().Undefined();
+}
+
+Napi::Value CacheWrap::JS_purgeExpired(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  if (!CheckOpen(env, "purgeExpired")) return Napi::Value();
+  return Napi::Number::New(env, static_cast<double>(table_.PurgeExpired()));
+}
+
+Napi::Value CacheWrap::JS_list(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  if (!CheckOpen(env, "keys")) return Napi::Value();
+  uint32_t prefix_len = 0;
+  if (!info[0].IsUndefined() && !ReadKey(env, info[0], &prefix_len)) return Napi::Value();
+  double limit_d = NumberArg(env, info[1], 0);
+  uint64_t limit = limit_d >= 1.8e19 ? UINT64_MAX : limit_d > 0 ? static_cast<uint64_t>(limit_d) : 0;
+  bool with_values = info[2].ToBoolean();
+  std::vector<ListedEntry> entries;
+  std::vector<uint8_t> blob;
+  table_.List(reinterpret_cast<const uint8_t*>(key_buf_.data()), prefix_len, limit, with_values, &entries, &blob);
+  Napi::Array out = Napi::Array::New(env, entries.size());
+  for (size_t i = 0; i < entries.size(); i++) {
+    const ListedEntry& e = entries[i];
+    napi_value key;
+    napi_create_string_utf8(env, reinterpret_cast<const char*>(blob.data() + e.key_offset), e.key_len, &key);
+    if (!with_values) {
+      out.Set(static_cast<uint32_t>(i), Napi::Value(env, key));
+      continue;
+    }
+    Napi::Array pair = Napi::Array::New(env, 2);
+    pair.Set(0u, Napi::Value(env, key));
+    pair.Set(1u, Napi::Value(env, MakeValue(env, blob.data() + e.value_offset, e.value_len, e.type)));
+    out.Set(static_cast<uint32_t>(i), pair);
+  }
+  return out;
+}
+
+Napi::Value CacheWrap::JS_stats(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  if (!CheckOpen(env, "stats")) return Napi::Value();
+  TableStats s;
+  table_.GetStats(&s);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("capacity", static_cast<double>(s.capacity));
+  o.Set("size", static_cast<double>(s.size));
+  o.Set("keySize", static_cast<double>(s.key_size));
+  o.Set("valueSize", static_cast<double>(s.value_size));
+  o.Set("hits", static_cast<double>(s.hits));
+  o.Set("misses", static_cast<double>(s.misses));
+  o.Set("sets", static_cast<double>(s.sets));
+  o.Set("deletes", static_cast<double>(s.deletes));
+  o.Set("evictions", static_cast<double>(s.evictions));
+  o.Set("expired", static_cast<double>(s.expired));
+  o.Set("recoveries", static_cast<double>(s.recoveries));
+  o.Set("maxProbe", static_cast<double>(s.max_probe));
+  o.Set("slotCount", static_cast<double>(s.slot_count));
+  o.Set("regionBytes", static_cast<double>(s.region_bytes));
+  return o;
+}
+
+// The geometry this handle attached with (attachOnly adopts the segment's).
+Napi::Value CacheWrap::JS_info(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  if (!CheckOpen(env, "info")) return Napi::Value();
+  const Geometry& g = table_.geometry();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("maxKeys", static_cast<double>(g.max_keys));
+  o.Set("keySize", static_cast<double>(g.key_size));
+  o.Set("valueSize", static_cast<double>(g.value_size));
+  o.Set("slotCount", static_cast<double>(g.slot_count));
+  o.Set("slotBytes", static_cast<double>(g.slot_bytes));
+  o.Set("recordBytes", static_cast<double>(g.record_bytes));
+  o.Set("regionBytes", static_cast<double>(g.region_bytes));
+  o.Set("evict", table_.evict_mode() == kEvictLru ? "lru" : "none");
+  o.Set("persist", table_.persistent());
+  return o;
+}
+
+Napi::Value CacheWrap::JS_setCounting(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  if (!CheckOpen(env, "setCounting")) return Napi::Value();
+  table_.set_counting(info[0].ToBoolean());
+  return info.Env().Undefined();
+}
+
+Napi::Value CacheWrap::JS_close(const Napi::CallbackInfo& info) {
+  Close();
+  return info.Env().Undefined();
+}
+
+Napi::Value CacheWrap::JS_checkInvariants(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  if (!CheckOpen(env, "checkInvariants")) return Napi::Value();
+  return Napi::String::New(env, table_.CheckInvariants());
+}
+
+}  // namespace fsmm

@@ -1,0 +1,67 @@
+// The JS-visible native cache: argument unwrapping, the core call, and the
+// conversion of results and Status values to JS. lib/cache.js is the public
+// class; it holds one CacheWrap and passes it normalised positional arguments
+// (option objects are parsed in JS, byte limits are checked here, once).
+#ifndef FSMM_NODE_CACHE_WRAP_H_
+#define FSMM_NODE_CACHE_WRAP_H_
+
+#include <napi.h>
+
+#include <vector>
+
+#include "../core/table.h"
+
+namespace fsmm {
+
+class CacheWrap : public Napi::ObjectWrap<CacheWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit CacheWrap(const Napi::CallbackInfo& info);
+  ~CacheWrap() override;
+
+ private:
+  // --- JS-visible methods ---
+  Napi::Value JS_get(const Napi::CallbackInfo& info);
+  Napi::Value JS_has(const Napi::CallbackInfo& info);
+  Napi::Value JS_ttl(const Napi::CallbackInfo& info);
+  Napi::Value JS_set(const Napi::CallbackInfo& info);      // (key, value, ttlMs, mode 0=set 1=add 2=replace)
+  Napi::Value JS_cas(const Napi::CallbackInfo& info);      // (key, expected, value, ttlMs)
+  Napi::Value JS_incr(const Napi::CallbackInfo& info);     // (key, delta, initial, ttlMs)
+  Napi::Value JS_expire(const Napi::CallbackInfo& info);   // (key, ttlMs)
+  Napi::Value JS_delete(const Napi::CallbackInfo& info);
+  Napi::Value JS_clear(const Napi::CallbackInfo& info);
+  Napi::Value JS_purgeExpired(const Napi::CallbackInfo& info);
+  Napi::Value JS_list(const Napi::CallbackInfo& info);     // (prefix|undefined, limit, withValues)
+  Napi::Value JS_stats(const Napi::CallbackInfo& info);
+  Napi::Value JS_info(const Napi::CallbackInfo& info);
+  Napi::Value JS_setCounting(const Napi::CallbackInfo& info);
+  Napi::Value JS_close(const Napi::CallbackInfo& info);
+  Napi::Value JS_checkInvariants(const Napi::CallbackInfo& info);
+
+  // Converts a string/Buffer/Uint8Array argument into `out` (capacity >= limit + 5).
+  // Returns false after throwing (wrong type, or more than `limit` bytes).
+  bool ReadBytes(napi_env env, napi_value v, const char* arg, uint32_t limit, const char* option, uint8_t* out,
+                 uint32_t* len, uint32_t* type);
+  bool ReadKey(napi_env env, napi_value v, uint32_t* len);
+  bool CheckOpen(napi_env env, const char* method);
+  napi_value MakeValue(napi_env env, const uint8_t* data, uint32_t len, uint32_t type);
+  void Close();
+  static void CleanupHook(void* arg);
+
+  Table table_;
+  bool open_ = false;
+  bool hook_registered_ = false;
+  napi_env env_ = nullptr;
+  uint32_t key_size_ = 0;
+  uint32_t value_size_ = 0;
+  // Per-handle scratch (a handle lives in one JS thread): converted key,
+  // converted value(s) and the copy-out buffer, sized once at open.
+  std::vector<uint64_t> key_buf_;
+  std::vector<uint64_t> value_buf_;
+  std::vector<uint64_t> expected_buf_;
+  std::vector<uint64_t> out_buf_;
+};
+
+}  // namespace fsmm
+
+#endif  // FSMM_NODE_CACHE_WRAP_H_
