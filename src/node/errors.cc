@@ -26,8 +26,10 @@ void SetNumber(napi_env env, napi_value obj, const char* name, double d) {
 
 enum class Kind { kError, kTypeError, kRangeError };
 
-// The single place that creates and throws an error object.
-napi_value Throw(napi_env env, Kind kind, const char* code, const std::string& message) {
+// The single place that creates an error object. Properties must be attached
+// before napi_throw: once an exception is pending, napi_set_named_property
+// fails with napi_pending_exception and the property is silently lost.
+napi_value Make(napi_env env, Kind kind, const char* code, const std::string& message) {
   napi_value msg = Str(env, message.c_str());
   napi_value err;
   napi_value code_v = Str(env, code);
@@ -37,8 +39,11 @@ napi_value Throw(napi_env env, Kind kind, const char* code, const std::string& m
     case Kind::kError: napi_create_error(env, nullptr, msg, &err); break;
   }
   SetProp(env, err, "code", code_v);
-  napi_throw(env, err);
   return err;
+}
+
+void Throw(napi_env env, Kind kind, const char* code, const std::string& message) {
+  napi_throw(env, Make(env, kind, code, message));
 }
 
 const char* TypeName(napi_env env, napi_value v) {
@@ -88,10 +93,11 @@ void ThrowArgType(napi_env env, const char* arg, const char* expected, napi_valu
 void ThrowTooLarge(napi_env env, const char* arg, size_t bytes, size_t limit, const char* option) {
   char m[256];
   snprintf(m, sizeof m, "The \"%s\" argument is %zu bytes; the limit is %zu bytes (%s)", arg, bytes, limit, option);
-  napi_value err = Throw(env, Kind::kRangeError,
-                         strcmp(arg, "key") == 0 ? "ERR_SHM_KEY_TOO_LONG" : "ERR_SHM_VALUE_TOO_LARGE", m);
+  napi_value err = Make(env, Kind::kRangeError,
+                        strcmp(arg, "key") == 0 ? "ERR_SHM_KEY_TOO_LONG" : "ERR_SHM_VALUE_TOO_LARGE", m);
   SetNumber(env, err, "bytes", static_cast<double>(bytes));
   SetNumber(env, err, "limit", static_cast<double>(limit));
+  napi_throw(env, err);
 }
 
 void ThrowClosed(napi_env env, const char* method) {
@@ -101,16 +107,18 @@ void ThrowClosed(napi_env env, const char* method) {
 void ThrowOpenError(napi_env env, const OpenError& e) {
   switch (e.status) {
     case Status::kLayoutMismatch: {
-      napi_value err = Throw(env, Kind::kError, "ERR_SHM_LAYOUT_MISMATCH", e.message);
+      napi_value err = Make(env, Kind::kError, "ERR_SHM_LAYOUT_MISMATCH", e.message);
       SetProp(env, err, "field", Str(env, e.field.c_str()));
       SetNumber(env, err, "expected", static_cast<double>(e.expected));
       SetNumber(env, err, "actual", static_cast<double>(e.actual));
+      napi_throw(env, err);
       return;
     }
     case Status::kSysError: {
-      napi_value err = Throw(env, Kind::kError, ErrnoName(e.err), e.message);
+      napi_value err = Make(env, Kind::kError, ErrnoName(e.err), e.message);
       SetNumber(env, err, "errno", -static_cast<double>(e.err));
       SetProp(env, err, "syscall", Str(env, e.syscall));
+      napi_throw(env, err);
       return;
     }
     default:
