@@ -33,6 +33,25 @@
           }
         }]
       ]
+    },
+    {
+      # Benchmark-only: the bare N-API call floor examples/benchmark.js compares
+      # against (src/bench/floor.cc). Never loaded by the package itself.
+      "target_name": "fsmm_floor",
+      "sources": ["src/bench/floor.cc"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags_cc!": ["-std=gnu++17", "-std=gnu++20"],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-fvisibility=hidden", "-O3"],
+      "conditions": [
+        ["OS=='mac'", {
+          "xcode_settings": {
+            "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+            "GCC_SYMBOLS_PRIVATE_EXTERN": "YES",
+            "OTHER_CPLUSPLUSFLAGS": ["-Wall", "-Wextra"]
+          }
+        }]
+      ]
     }
   ]
 }
