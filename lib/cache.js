@@ -19,7 +19,7 @@ class Cache {
   /** @param {object} opts normalised by options.cacheOptions */
   constructor(opts) {
     this.#native = new binding.NativeCache(
-      opts.name, opts.maxKeys, opts.keySize, opts.valueSize, opts.evict, opts.persist, opts.mode, !opts.create,
+      opts.name, opts.maxKeys, opts.keySize, opts.valueSize, opts.evict, opts.persist, opts.mode, !opts.create, opts.observe,
     );
     if (!opts.stats) this.#native.setCounting(false);
     this.#ttl = opts.ttl;

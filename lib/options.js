@@ -44,8 +44,15 @@ function cacheOptions(options) {
     mode: options.mode === undefined ? 0o600 : integerIn('options.mode', options.mode, 0, 0o777),
     stats: options.stats === undefined ? true : boolean('options.stats', options.stats),
     create: options.create === undefined ? true : boolean('options.create', options.create),
+    // observe: inspect an existing segment without changing it (bin/fast-shm):
+    // implies create:false and stats:false; see OpenOptions::observe in src/core/segment.h.
+    observe: options.observe === undefined ? false : boolean('options.observe', options.observe),
     evict: 0,
   };
+  if (o.observe) {
+    o.create = false;
+    o.stats = false;
+  }
   if (options.evict !== undefined) {
     if (typeof options.evict !== 'string') throw argTypeError('options.evict', '"none" or "lru"', options.evict);
     if (!(options.evict in EVICT)) throw argRangeError('options.evict', 'must be "none" or "lru"', options.evict);

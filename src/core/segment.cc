@@ -158,8 +158,9 @@ Status Segment::Open(const OpenOptions& opts, OpenError* e) {
     e->message = "name " + why;
     return Status::kInvalid;
   }
+  const bool attach_only = opts.attach_only || opts.observe;
   Geometry wanted;
-  if (!opts.attach_only && !wanted.Compute(opts.max_keys, opts.key_size, opts.value_size)) {
+  if (!attach_only && !wanted.Compute(opts.max_keys, opts.key_size, opts.value_size)) {
     e->status = Status::kInvalid;
     e->message = "maxKeys, keySize or valueSize out of range";
     return Status::kInvalid;
@@ -171,7 +172,7 @@ Status Segment::Open(const OpenOptions& opts, OpenError* e) {
 
   bool created = false;
   int fd = -1;
-  if (!opts.attach_only) {
+  if (!attach_only) {
     fd = shm_open(seg_name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, opts.mode);
     if (fd >= 0) {
       created = true;
@@ -221,11 +222,11 @@ Status Segment::Open(const OpenOptions& opts, OpenError* e) {
   }
   bool unfinished = magic == 0;
   bool stale = magic == kMagic && no_live_user && !(flags & kFlagPersist);
-  bool init = created || unfinished || (stale && !opts.attach_only);
+  bool init = created || unfinished || (stale && !attach_only);
   if (unfinished && !no_live_user && !created) {
     return fail(Mismatch(e, "magic", kMagic, magic, opts.name));  // someone attached to garbage
   }
-  if (opts.attach_only) {
+  if (attach_only) {
     if (init || !stored_ok) {
       e->status = Status::kSysError;
       e->err = ENOENT;
@@ -265,7 +266,7 @@ Status Segment::Open(const OpenOptions& opts, OpenError* e) {
   if (init) {
     InitHeader(h, wanted, opts.evict_mode);
   } else {
-    Status v = ValidateHeader(h, wanted, opts.evict_mode, !opts.attach_only, file_size, opts.name, e);
+    Status v = ValidateHeader(h, wanted, opts.evict_mode, !attach_only, file_size, opts.name, e);
     if (v != Status::kOk) {
       munmap(p, map_bytes);
       return fail(v);
@@ -281,6 +282,7 @@ Status Segment::Open(const OpenOptions& opts, OpenError* e) {
   base_ = base;
   geometry_ = wanted;
   initialised_ = init;
+  keep_on_close_ = opts.observe && no_live_user;
   return Status::kOk;
 }
 
@@ -294,7 +296,7 @@ void Segment::Close() {
   munmap(base_, geometry_.region_bytes);
   base_ = nullptr;
   flock(fd_, LOCK_UN);
-  if (locked && !persist && flock(fd_, LOCK_EX | LOCK_NB) == 0) {  // P5
+  if (locked && !persist && !keep_on_close_ && flock(fd_, LOCK_EX | LOCK_NB) == 0) {  // P5
     // Only unlink the name if it still refers to our inode (Unlink() + a new
     // segment may have replaced it).
     struct stat ours, theirs;

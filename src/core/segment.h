@@ -52,6 +52,11 @@ struct OpenOptions {
   bool persist = false;
   mode_t mode = 0600;
   bool attach_only = false;  // never create or reinitialise; adopt the stored geometry
+  // Observer (implies attach_only; used by bin/fast-shm): leaves the segment as
+  // it found it. It registers as a user (P2) so nobody reinitialises the region
+  // under its mapping, but if no other user was live at open (a stale segment,
+  // P4), its Close() never unlinks (P5 skipped); and its reads set no CLOCK bits.
+  bool observe = false;
 };
 
 // Filled when Open/Unlink fail.
@@ -94,6 +99,7 @@ class Segment {
   Geometry geometry_;
   std::string name_;
   bool initialised_ = false;  // this handle (re)initialised the region
+  bool keep_on_close_ = false;  // observer that found no live user: Close() must not unlink
 };
 
 }  // namespace fsmm

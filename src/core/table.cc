@@ -145,6 +145,7 @@ Status Table::Open(const OpenOptions& opts, OpenError* error) {
   h_ = segment_.header();
   ref_ = base_ + g_.ref_offset;
   lru_ = h_->evict_mode == kEvictLru;
+  touch_on_read_ = lru_ && !opts.observe;
   // Claim a stat block; blocks of dead processes are folded into the retired
   // totals and reused. Under structure so that two claimers cannot fold twice.
   LockStructure();
@@ -362,7 +363,7 @@ Status Table::ReadOptimistic(const KeyRef& k, uint8_t* out, uint32_t* out_len, u
           *out_type = InfoType(info);
         }
         // CLOCK bit: written only when clear, so hot reads dirty no shared line.
-        if (lru_ && __atomic_load_n(&ref_[i], __ATOMIC_RELAXED) == 0) __atomic_store_n(&ref_[i], 1, __ATOMIC_RELAXED);
+        if (touch_on_read_ && __atomic_load_n(&ref_[i], __ATOMIC_RELAXED) == 0) __atomic_store_n(&ref_[i], 1, __ATOMIC_RELAXED);
         return Status::kOk;
       }
       i = Next(i);

@@ -158,6 +158,7 @@ class Table {
   bool own_block_ = false;
   bool counting_ = true;
   bool lru_ = false;  // reads touch CLOCK bits only in LRU mode
+  bool touch_on_read_ = false;  // lru_ and not an observer (OpenOptions::observe)
 };
 
 }  // namespace fsmm

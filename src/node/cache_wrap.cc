@@ -46,7 +46,7 @@ Napi::Function CacheWrap::Define(Napi::Env env) {
                      });
 }
 
-// new NativeCache(name, maxKeys, keySize, valueSize, evict, persist, mode, attachOnly)
+// new NativeCache(name, maxKeys, keySize, valueSize, evict, persist, mode, attachOnly[, observe])
 // Arguments were validated by lib/options.js; the core re-checks ranges.
 CacheWrap::CacheWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<CacheWrap>(info) {
   napi_env env = info.Env();
@@ -63,6 +63,7 @@ CacheWrap::CacheWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<CacheWra
   o.persist = info[5].ToBoolean();
   o.mode = static_cast<mode_t>(NumberArg(env, info[6], 0600));
   o.attach_only = info[7].ToBoolean();
+  o.observe = info.Length() > 8 && info[8].ToBoolean();
   OpenError error;
   if (table_.Open(o, &error) != Status::kOk) {
     ThrowOpenError(env, error);
