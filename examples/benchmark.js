@@ -1,0 +1,355 @@
+'use strict';
+// Single-process micro-benchmarks of fast-sharedmemory-mmap.
+//
+//   node examples/benchmark.js                 # every suite
+//   node examples/benchmark.js get set         # chosen suites (names below; also reads/writes/mixed)
+//   node examples/benchmark.js --time=2 get    # seconds per benchmark.js run (default 1)
+//
+// Every operation runs beside
+//   - a JS Map doing the same work (the in-process reference), and
+//   - the bare N-API call floor (src/bench/floor.cc, build/Release/fsmm_floor.node):
+//     a native call that converts the same arguments as src/node/cache_wrap.cc,
+//     hashes the key with FNV-1a and returns a result of the same shape, without
+//     a table. "raw" is a plain napi function; "ObjectWrap" dispatches the way
+//     CacheWrap does. fsmm minus floor is what the table + binding add.
+//   - "fsmm native handle": the NativeCache behind the public class, called
+//     directly, so public minus native is the cost of lib/cache.js.
+// Segments are closed and unlinked on exit, on error and on Ctrl-C.
+const path = require('node:path');
+const Benchmark = require('benchmark');
+const common = require('./bench/common');
+const {
+  KEY_COUNT, MAX_KEYS, VALUE_BYTES, makeKeys, makeValues, shuffled, openCache,
+  summarize, percentile, fmtInt, fmtNum, printTable,
+} = common;
+
+const SUITES = {
+  set: 'set (overwrite of present keys)',
+  insert: 'insert (set of new keys into an emptied table)',
+  get: 'get (hit)',
+  miss: 'get (miss)',
+  has: 'has (hit)',
+  delete: 'delete (of present keys)',
+  mixed70: 'mixed 70% get / 30% set',
+  mixed50: 'mixed 50% get / 50% set',
+  latency: 'latency percentiles of get and set (batched hrtime)',
+  stats: 'stats counting on vs off',
+};
+const GROUPS = { reads: ['get', 'miss', 'has'], writes: ['set', 'insert', 'delete'], mixed: ['mixed70', 'mixed50'] };
+
+function parseArgs(argv) {
+  let time = 1;
+  const chosen = [];
+  for (const a of argv) {
+    if (a === '--help' || a === '-h') {
+      console.log('usage: node examples/benchmark.js [--time=SECONDS] [suite...]\nsuites:');
+      for (const [k, v] of Object.entries(SUITES)) console.log(`  ${k.padEnd(8)} ${v}`);
+      console.log(`groups: ${Object.entries(GROUPS).map(([k, v]) => `${k} = ${v.join(' ')}`).join('; ')}`);
+      process.exit(0);
+    } else if (a.startsWith('--time=')) {
+      time = Number(a.slice(7));
+      if (!(time > 0)) throw new Error(`--time must be a positive number of seconds, got ${a}`);
+    } else if (GROUPS[a]) {
+      chosen.push(...GROUPS[a]);
+    } else if (SUITES[a]) {
+      chosen.push(a);
+    } else {
+      throw new Error(`unknown suite "${a}"; one of: ${Object.keys(SUITES).join(' ')} ${Object.keys(GROUPS).join(' ')}`);
+    }
+  }
+  return { time, suites: chosen.length ? [...new Set(chosen)] : Object.keys(SUITES) };
+}
+
+function loadFloor() {
+  const file = path.join(common.ROOT, 'build', 'Release', 'fsmm_floor.node');
+  try {
+    return require(file);
+  } catch (err) {
+    console.error(`cannot load the floor addon ${file}: ${err.message}\n` +
+      'build it with `npm run build` (after `node-gyp configure` if build/ predates the fsmm_floor target)');
+    process.exit(1);
+  }
+}
+
+// ---- measurement ----------------------------------------------------------------
+
+/** One benchmark.js run (async between cycles, so Ctrl-C is handled within a cycle). */
+function runBench(name, fn, time) {
+  return new Promise((resolve, reject) => {
+    const bench = new Benchmark(name, fn, { maxTime: time, minSamples: 5 });
+    bench.on('complete', () => {
+      if (bench.error) reject(bench.error);
+      else resolve({ name, hz: bench.hz, mean: bench.stats.mean, rme: bench.stats.rme, n: bench.stats.sample.length });
+    });
+    bench.run({ async: true });
+  });
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+/**
+ * For operations benchmark.js cannot repeat honestly (inserting new keys,
+ * deleting present ones): each sample runs `prepare()` untimed, then times
+ * `batch()` (which performs `ops` operations) with process.hrtime.bigint().
+ */
+async function runSampled(name, prepare, batch, ops, time) {
+  const samples = [];
+  const deadline = process.hrtime.bigint() + BigInt(Math.round(time * 1e9));
+  prepare(); batch(); // warm-up
+  while (samples.length < 10 || (process.hrtime.bigint() < deadline && samples.length < 300)) {
+    prepare();
+    const t0 = process.hrtime.bigint();
+    batch();
+    const t1 = process.hrtime.bigint();
+    samples.push(Number(t1 - t0) / 1e9 / ops);
+    if (samples.length % 8 === 0) await tick();
+  }
+  const s = summarize(samples);
+  return { name, hz: s.hz, mean: s.mean, rme: s.rme, n: s.n };
+}
+
+function report(title, results, floorName, mapName) {
+  const floor = results.find((r) => r.name === floorName);
+  const map = results.find((r) => r.name === mapName);
+  console.log(`\n### ${title}`);
+  printTable(
+    ['implementation', 'ops/sec', 'mean µs', '± rme', 'samples', 't ÷ floor', 'ns over floor', 't ÷ Map'],
+    results.map((r) => [
+      r.name, fmtInt(r.hz), fmtNum(r.mean * 1e6, 3), `±${fmtNum(r.rme)}%`, String(r.n),
+      floor ? fmtNum(r.mean / floor.mean) + 'x' : '-',
+      floor ? fmtNum((r.mean - floor.mean) * 1e9, 0) : '-',
+      map ? fmtNum(r.mean / map.mean) + 'x' : '-',
+    ]),
+  );
+}
+
+// ---- suites -----------------------------------------------------------------------
+
+async function main() {
+  const { time, suites } = parseArgs(process.argv.slice(2));
+  common.installCleanup();
+  const floor = loadFloor();
+  const binding = require(path.join(common.ROOT, 'lib', 'binding'));
+
+  console.log('# fast-sharedmemory-mmap benchmark');
+  console.log(common.machineInfo());
+  console.log(`workload    ${KEY_COUNT} keys (~19 bytes), ${VALUE_BYTES}-byte string values, maxKeys ${MAX_KEYS}, ` +
+    `default keySize/valueSize; benchmark.js maxTime ${time}s per row; suites: ${suites.join(' ')}`);
+  console.log('columns     t ÷ floor = mean time / bare N-API floor (raw napi function); ns over floor = what the table and ' +
+    'binding add; t ÷ Map = mean time / JS Map');
+
+  const keys = makeKeys();
+  const values = makeValues();
+  const missKeys = makeKeys(KEY_COUNT, 'nobody:');
+  const shuffledKeys = shuffled(keys);
+  const N = KEY_COUNT;
+  floor.configure(64, 256, VALUE_BYTES);
+  const wrap = new floor.FloorWrap(64, 256, VALUE_BYTES);
+
+  const cache = openCache('main');
+  const quiet = openCache('quiet', { name: cache.name, stats: false }); // same segment, counting off
+  // The handle behind the public class, attached to the same segment (attachOnly).
+  const native = new binding.NativeCache(cache.name, MAX_KEYS, 64, 256, 0, false, 0o600, true);
+  common.onCleanup(() => native.close());
+  const map = new Map();
+  const fill = () => {
+    cache.clear();
+    map.clear();
+    for (let j = 0; j < N; j++) {
+      if (!cache.set(keys[j], values[j])) throw new Error(`fill: set(${keys[j]}) returned false`);
+      map.set(keys[j], values[j]);
+    }
+  };
+  fill();
+
+  // Honesty checks: hits hit, misses miss, with the expected bytes.
+  for (let j = 0; j < N; j++) {
+    if (cache.get(keys[j]) !== values[j] || native.get(keys[j]) !== values[j]) throw new Error(`get(${keys[j]}) mismatch`);
+    if (cache.get(missKeys[j]) !== undefined) throw new Error(`get(${missKeys[j]}) should miss`);
+    if (floor.get(keys[j]).length !== VALUE_BYTES) throw new Error('floor.get returned the wrong length');
+  }
+
+  let i = 0;
+  const next = () => (i = i + 1 === N ? 0 : i + 1);
+  const results = {};
+
+  // Benchmark rows: name -> op(i). Same closures for benchmark.js and latency.
+  const rowsFor = {
+    set: [
+      ['fsmm set', () => cache.set(keys[next()], values[i])],
+      ['fsmm native handle set', () => native.set(keys[next()], values[i], 0, 0)],
+      ['floor ObjectWrap set', () => wrap.set(keys[next()], values[i], 0, 0)],
+      ['floor raw set', () => floor.set(keys[next()], values[i], 0, 0)],
+      ['Map set', () => map.set(keys[next()], values[i])],
+    ],
+    get: [
+      ['fsmm get', () => cache.get(keys[next()])],
+      ['fsmm native handle get', () => native.get(keys[next()])],
+      ['floor ObjectWrap get', () => wrap.get(keys[next()])],
+      ['floor raw get', () => floor.get(keys[next()])],
+      ['Map get', () => map.get(keys[next()])],
+    ],
+    miss: [
+      ['fsmm get miss', () => cache.get(missKeys[next()])],
+      ['fsmm native handle get miss', () => native.get(missKeys[next()])],
+      // A miss creates no value: its floor is convert + hash + return a primitive.
+      ['floor raw has (no value)', () => floor.has(missKeys[next()])],
+      ['Map get miss', () => map.get(missKeys[next()])],
+    ],
+    has: [
+      ['fsmm has', () => cache.has(keys[next()])],
+      ['fsmm native handle has', () => native.has(keys[next()])],
+      ['floor ObjectWrap has', () => wrap.has(keys[next()])],
+      ['floor raw has', () => floor.has(keys[next()])],
+      ['Map has', () => map.has(keys[next()])],
+    ],
+    mixed70: [
+      ['fsmm 70/30', () => (next() % 10 < 7 ? cache.get(keys[i]) : cache.set(keys[i], values[i]))],
+      ['floor raw 70/30', () => (next() % 10 < 7 ? floor.get(keys[i]) : floor.set(keys[i], values[i], 0, 0))],
+      ['Map 70/30', () => (next() % 10 < 7 ? map.get(keys[i]) : map.set(keys[i], values[i]))],
+    ],
+    mixed50: [
+      ['fsmm 50/50', () => ((next() & 1) === 0 ? cache.get(keys[i]) : cache.set(keys[i], values[i]))],
+      ['floor raw 50/50', () => ((next() & 1) === 0 ? floor.get(keys[i]) : floor.set(keys[i], values[i], 0, 0))],
+      ['Map 50/50', () => ((next() & 1) === 0 ? map.get(keys[i]) : map.set(keys[i], values[i]))],
+    ],
+  };
+  const floorRow = { set: 'floor raw set', get: 'floor raw get', miss: 'floor raw has (no value)', has: 'floor raw has',
+    mixed70: 'floor raw 70/30', mixed50: 'floor raw 50/50' };
+  const mapRow = { set: 'Map set', get: 'Map get', miss: 'Map get miss', has: 'Map has', mixed70: 'Map 70/30', mixed50: 'Map 50/50' };
+
+  for (const suite of suites) {
+    if (rowsFor[suite]) {
+      fill();
+      const res = [];
+      for (const [name, fn] of rowsFor[suite]) res.push(await runBench(name, fn, time));
+      results[suite] = res;
+      report(SUITES[suite], res, floorRow[suite], mapRow[suite]);
+    } else if (suite === 'insert') {
+      // Each sample: clear the table / take a fresh Map (untimed), then time N
+      // inserts of keys not present. maxKeys 20k keeps the load at or below 10k/20k.
+      let inserted = 0;
+      const res = [
+        await runSampled('fsmm insert', () => cache.clear(), () => {
+          for (let j = 0; j < N; j++) inserted += cache.set(keys[j], values[j]) ? 1 : 0;
+        }, N, time),
+        await runSampled('floor raw set', () => {}, () => {
+          for (let j = 0; j < N; j++) floor.set(keys[j], values[j], 0, 0);
+        }, N, time),
+        await runSampled('Map insert (after clear)', () => { map.clear(); }, () => {
+          for (let j = 0; j < N; j++) map.set(keys[j], values[j]);
+        }, N, time),
+      ];
+      if (inserted % N !== 0 || cache.stats().size !== N) throw new Error(`insert: ${inserted} sets succeeded, size ${cache.stats().size}`);
+      results.insert = res;
+      report(`${SUITES.insert}: per sample, clear (untimed) then ${N} inserts (timed)`, res, 'floor raw set', 'Map insert (after clear)');
+    } else if (suite === 'delete') {
+      // Each sample: fill N keys (untimed), then time deleting all N in shuffled order.
+      let deleted = 0;
+      const res = [
+        await runSampled('fsmm delete', fill, () => {
+          for (let j = 0; j < N; j++) deleted += cache.delete(shuffledKeys[j]) ? 1 : 0;
+        }, N, time),
+        await runSampled('floor raw has (convert+hash)', () => {}, () => {
+          for (let j = 0; j < N; j++) floor.has(shuffledKeys[j]);
+        }, N, time),
+        await runSampled('Map delete', fill, () => {
+          for (let j = 0; j < N; j++) map.delete(shuffledKeys[j]);
+        }, N, time),
+      ];
+      if (deleted % N !== 0 || deleted === 0) throw new Error(`delete: ${deleted} deletes succeeded, not a multiple of ${N}`);
+      results.delete = res;
+      report(`${SUITES.delete}: per sample, fill ${N} keys (untimed) then delete all ${N} in shuffled order (timed); ` +
+        'every delete verified to hit', res, 'floor raw has (convert+hash)', 'Map delete');
+    } else if (suite === 'latency') {
+      await latency({ cache, floor, map, keys, values, N });
+    } else if (suite === 'stats') {
+      // A/B on a noisy machine: alternate on/off for ROUNDS rounds and compare
+      // the best (lowest-mean) round of each, which is least disturbed by others.
+      fill();
+      const ROUNDS = 3;
+      const runs = { on: { get: [], set: [] }, off: { get: [], set: [] } };
+      for (let r = 0; r < ROUNDS; r++) {
+        for (const [label, c] of [['on', cache], ['off', quiet]]) {
+          runs[label].get.push(await runBench(`stats ${label} get`, () => c.get(keys[next()]), time / 2));
+          runs[label].set.push(await runBench(`stats ${label} set`, () => c.set(keys[next()], values[i]), time / 2));
+        }
+      }
+      const best = (list) => list.reduce((a, b) => (b.mean < a.mean ? b : a));
+      console.log(`\n### ${SUITES.stats}: two handles on one segment, stats:true and stats:false (factory option; ` +
+        `switches off this handle's hit/miss/set/delete counters); ${ROUNDS} alternating rounds each, best round shown`);
+      printTable(['handle', 'op', 'best ops/sec', 'best mean µs', '± rme', 'all rounds, mean µs'],
+        ['on', 'off'].flatMap((label) => ['get', 'set'].map((op) => {
+          const b = best(runs[label][op]);
+          return [`stats:${label === 'on'}`, op, fmtInt(b.hz), fmtNum(b.mean * 1e6, 3), `±${fmtNum(b.rme)}%`,
+            runs[label][op].map((x) => fmtNum(x.mean * 1e6, 3)).join(' / ')];
+        })));
+      const line = ['get', 'set'].map((op) => {
+        const on = best(runs.on[op]).mean;
+        const off = best(runs.off[op]).mean;
+        return `${op} ${fmtNum(on * 1e9, 0)} vs ${fmtNum(off * 1e9, 0)} ns (counting costs ${fmtNum((on - off) * 1e9, 0)} ns, ` +
+          `${fmtNum((on / off - 1) * 100, 1)}%)`;
+      });
+      console.log(`stats counting on vs off: ${line.join('; ')}; differences inside ±rme are noise`);
+    }
+  }
+  const st = cache.stats();
+  console.log(`\nsegment after the run: size ${st.size}, maxProbe ${st.maxProbe}, slotCount ${st.slotCount}, ` +
+    `hits ${st.hits}, misses ${st.misses}, sets ${st.sets}, deletes ${st.deletes}; invariants: ${cache.checkInvariants() || 'ok'}`);
+}
+
+/**
+ * benchmark.js reports means only. Here each batch of BATCH calls is timed with
+ * process.hrtime.bigint(); a batch's time / BATCH is one latency sample. Batching
+ * keeps the clock's own cost (measured below, printed per op) small, and smooths
+ * single-call outliers: p99.9 is "the 99.9th percentile of 100-call averages".
+ */
+async function latency({ cache, floor, map, keys, values, N }) {
+  const BATCH = 100;
+  const BATCHES = 20000;
+  let k = 0;
+  const samples = new Float64Array(BATCHES);
+  const measure = (step) => {
+    for (let b = 0; b < BATCHES; b++) {
+      const t0 = process.hrtime.bigint();
+      for (let j = 0; j < BATCH; j++) { step(k); k = k + 1 === N ? 0 : k + 1; }
+      samples[b] = Number(process.hrtime.bigint() - t0) / BATCH;
+    }
+    const sorted = Float64Array.from(samples).sort();
+    return [percentile(sorted, 50), percentile(sorted, 99), percentile(sorted, 99.9), sorted[sorted.length - 1]];
+  };
+  // The clock's cost: an empty batch.
+  const empty = new Float64Array(BATCHES);
+  for (let b = 0; b < BATCHES; b++) {
+    const t0 = process.hrtime.bigint();
+    empty[b] = Number(process.hrtime.bigint() - t0);
+  }
+  const clock = percentile(Float64Array.from(empty).sort(), 50);
+
+  const rows = [];
+  const ops = [
+    ['fsmm get', (j) => cache.get(keys[j])],
+    ['floor raw get', (j) => floor.get(keys[j])],
+    ['Map get', (j) => map.get(keys[j])],
+    ['fsmm set', (j) => cache.set(keys[j], values[j])],
+    ['floor raw set', (j) => floor.set(keys[j], values[j], 0, 0)],
+    ['Map set', (j) => map.set(keys[j], values[j])],
+  ];
+  for (const [name, step] of ops) {
+    measure(step); // warm-up pass
+    await tick();
+    rows.push([name, ...measure(step).map((v) => fmtNum(v / 1000, 3))]);
+    await tick();
+  }
+  console.log(`\n### latency percentiles, µs per call (${BATCHES} batches of ${BATCH} calls each, timed with ` +
+    'process.hrtime.bigint() around the batch and divided by the batch size)');
+  printTable(['operation', 'p50', 'p99', 'p99.9', 'max'], rows);
+  console.log(`method: percentiles are over batch averages, not single calls (a single call is ~the clock's resolution); ` +
+    `the clock pair costs ${fmtNum(clock, 0)} ns per batch = ${fmtNum(clock / BATCH, 1)} ns per call, included above. ` +
+    'p99.9/max on a busy 2-core machine mostly show preemption and GC.');
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
