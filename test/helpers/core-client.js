@@ -23,7 +23,8 @@ async function client({ timeoutMs = 60000, env } = {}) {
   return {
     pid: h.pid,
     handle: h,
-    open: (options) => request({ op: 'open', options }),
+    /** Opens; with set = [key, value], also sets it in the same turn as the open. */
+    open: (options, set) => request({ op: 'open', options, set }),
     call: (method, ...args) => request({ op: 'call', method, args }),
     close: () => request({ op: 'close' }),
     hammer: (params) => request({ op: 'hammer', params }),
