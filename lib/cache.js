@@ -12,6 +12,15 @@ const REPLACE = 2;
 
 class Cache {
   #native;
+  // Functions bound to the native handle (no unwrap per call; src/node/cache_wrap.cc).
+  #get;
+  #has;
+  #set;
+  #delete;
+  #incr;
+  #ttlOf;
+  #cas;
+  #expire;
   #ttl;
   #name;
   #maxKeys;
@@ -21,6 +30,15 @@ class Cache {
     this.#native = new binding.NativeCache(
       opts.name, opts.maxKeys, opts.keySize, opts.valueSize, opts.evict, opts.persist, opts.mode, !opts.create, opts.observe,
     );
+    const fast = this.#native.fastMethods();
+    this.#get = fast.get;
+    this.#has = fast.has;
+    this.#set = fast.set;
+    this.#delete = fast.delete;
+    this.#incr = fast.incr;
+    this.#ttlOf = fast.ttl;
+    this.#cas = fast.cas;
+    this.#expire = fast.expire;
     if (!opts.stats) this.#native.setCounting(false);
     this.#ttl = opts.ttl;
     this.#name = opts.name;
@@ -30,16 +48,16 @@ class Cache {
   get name() { return this.#name; }
   get maxKeys() { return this.#maxKeys; }
 
-  get(key) { return this.#native.get(key); }
-  has(key) { return this.#native.has(key); }
-  ttl(key) { return this.#native.ttl(key); }
+  get(key) { return this.#get(key); }
+  has(key) { return this.#has(key); }
+  ttl(key) { return this.#ttlOf(key); }
 
   set(key, value, opts) {
-    return this.#native.set(key, value, opts === undefined ? this.#ttl : options.writeTtl(opts, this.#ttl), SET);
+    return this.#set(key, value, opts === undefined ? this.#ttl : options.writeTtl(opts, this.#ttl), SET);
   }
-  add(key, value, opts) { return this.#native.set(key, value, options.writeTtl(opts, this.#ttl), ADD); }
-  replace(key, value, opts) { return this.#native.set(key, value, options.writeTtl(opts, this.#ttl), REPLACE); }
-  cas(key, expected, value, opts) { return this.#native.cas(key, expected, value, options.writeTtl(opts, this.#ttl)); }
+  add(key, value, opts) { return this.#set(key, value, options.writeTtl(opts, this.#ttl), ADD); }
+  replace(key, value, opts) { return this.#set(key, value, options.writeTtl(opts, this.#ttl), REPLACE); }
+  cas(key, expected, value, opts) { return this.#cas(key, expected, value, options.writeTtl(opts, this.#ttl)); }
 
   incr(key, delta = 1, opts) {
     options.safeInteger('delta', delta);
@@ -50,7 +68,7 @@ class Cache {
       if (opts.initial !== undefined) initial = options.safeInteger('options.initial', opts.initial);
       if (opts.ttl !== undefined) ttl = options.ttl('options.ttl', opts.ttl);
     }
-    const result = this.#native.incr(key, delta, initial, ttl);
+    const result = this.#incr(key, delta, initial, ttl);
     if (result === null) throw fullError(this.#name, this.#maxKeys);
     return result;
   }
@@ -59,8 +77,8 @@ class Cache {
     return this.incr(key, -delta, opts);
   }
 
-  expire(key, ttl) { return this.#native.expire(key, options.ttl('ttl', ttl)); }
-  delete(key) { return this.#native.delete(key); }
+  expire(key, ttl) { return this.#expire(key, options.ttl('ttl', ttl)); }
+  delete(key) { return this.#delete(key); }
   clear() { this.#native.clear(); }
   purgeExpired() { return this.#native.purgeExpired(); }
 

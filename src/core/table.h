@@ -138,6 +138,7 @@ class Table {
   void RepairLocked();
   void RemoveTornSlot(uint64_t i);
 
+  void Prefetch(uint64_t i, bool for_write) const;
   int64_t FindOptimistic(const KeyRef& k) const;
   template <bool kCopyValue>
   Status ReadOptimistic(const KeyRef& k, uint8_t* out, uint32_t* out_len, uint32_t* out_type, uint64_t* expiry);

@@ -22,6 +22,16 @@ inline double NumberArg(napi_env env, napi_value v, double fallback) {
   return napi_get_value_double(env, v, &d) == napi_ok ? d : fallback;
 }
 
+// data is 8-byte aligned with readable padding up to the next word (the copy-out buffers).
+inline bool IsAscii(const uint8_t* data, uint32_t len) {
+  const uint64_t* w = reinterpret_cast<const uint64_t*>(data);
+  uint64_t acc = 0;
+  uint32_t full = len / 8;
+  for (uint32_t i = 0; i < full; i++) acc |= w[i];
+  for (uint32_t i = full * 8; i < len; i++) acc |= data[i];
+  return (acc & 0x8080808080808080ull) == 0;
+}
+
 }  // namespace
 
 Napi::Function CacheWrap::Define(Napi::Env env) {
@@ -42,6 +52,7 @@ Napi::Function CacheWrap::Define(Napi::Env env) {
                          InstanceMethod<&CacheWrap::JS_info>("info"),
                          InstanceMethod<&CacheWrap::JS_setCounting>("setCounting"),
                          InstanceMethod<&CacheWrap::JS_close>("close"),
+                         InstanceMethod<&CacheWrap::JS_fastMethods>("fastMethods"),
                          InstanceMethod<&CacheWrap::JS_checkInvariants>("checkInvariants"),
                      });
 }
@@ -83,6 +94,37 @@ CacheWrap::CacheWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<CacheWra
 }
 
 CacheWrap::~CacheWrap() { Close(); }
+
+// Hot methods as plain functions whose callback data is this CacheWrap: a call
+// then needs no napi_unwrap (a private-symbol lookup that cost about a fifth
+// of a get). lib/cache.js keeps them in private fields beside the instance, so
+// they never outlive it (the instance is kept alive by the same Cache object).
+template <Napi::Value (CacheWrap::*M)(const Napi::CallbackInfo&)>
+napi_value CacheWrap::Fast(napi_env env, napi_callback_info cbinfo) {
+  Napi::CallbackInfo info(env, cbinfo);
+  CacheWrap* self = static_cast<CacheWrap*>(info.Data());
+  Napi::Value result = (self->*M)(info);
+  return result;
+}
+
+void CacheWrap::InstallFastMethods(napi_env env, napi_value target) {
+  struct Entry {
+    const char* name;
+    napi_callback cb;
+  };
+  const Entry entries[] = {
+      {"get", Fast<&CacheWrap::JS_get>},         {"has", Fast<&CacheWrap::JS_has>},
+      {"set", Fast<&CacheWrap::JS_set>},         {"delete", Fast<&CacheWrap::JS_delete>},
+      {"incr", Fast<&CacheWrap::JS_incr>},       {"ttl", Fast<&CacheWrap::JS_ttl>},
+      {"cas", Fast<&CacheWrap::JS_cas>},         {"expire", Fast<&CacheWrap::JS_expire>},
+  };
+  for (const Entry& e : entries) {
+    napi_value fn;
+    if (napi_create_function(env, e.name, NAPI_AUTO_LENGTH, e.cb, this, &fn) == napi_ok) {
+      napi_set_named_property(env, target, e.name, fn);
+    }
+  }
+}
 
 void CacheWrap::CleanupHook(void* arg) {
   CacheWrap* self = static_cast<CacheWrap*>(arg);
@@ -159,6 +201,9 @@ napi_value CacheWrap::MakeValue(napi_env env, const uint8_t* data, uint32_t len,
   if (type == kTypeBinary) {
     void* copy;
     napi_create_buffer_copy(env, len, data, &copy, &result);
+  } else if (IsAscii(data, len)) {
+    // ASCII is valid Latin-1: V8 copies it into a one-byte string without decoding.
+    napi_create_string_latin1(env, reinterpret_cast<const char*>(data), len, &result);
   } else {
     napi_create_string_utf8(env, reinterpret_cast<const char*>(data), len, &result);
   }
@@ -354,6 +399,13 @@ Napi::Value CacheWrap::JS_setCounting(const Napi::CallbackInfo& info) {
   if (!CheckOpen(env, "setCounting")) return Napi::Value();
   table_.set_counting(info[0].ToBoolean());
   return info.Env().Undefined();
+}
+
+// fastMethods() -> { get, has, set, delete, incr, ttl, cas, expire } bound to this handle.
+Napi::Value CacheWrap::JS_fastMethods(const Napi::CallbackInfo& info) {
+  Napi::Object o = Napi::Object::New(info.Env());
+  InstallFastMethods(info.Env(), o);
+  return o;
 }
 
 Napi::Value CacheWrap::JS_close(const Napi::CallbackInfo& info) {

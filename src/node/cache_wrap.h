@@ -36,6 +36,7 @@ class CacheWrap : public Napi::ObjectWrap<CacheWrap> {
   Napi::Value JS_info(const Napi::CallbackInfo& info);
   Napi::Value JS_setCounting(const Napi::CallbackInfo& info);
   Napi::Value JS_close(const Napi::CallbackInfo& info);
+  Napi::Value JS_fastMethods(const Napi::CallbackInfo& info);
   Napi::Value JS_checkInvariants(const Napi::CallbackInfo& info);
 
   // Converts a string/Buffer/Uint8Array argument into `out` (capacity >= limit + 5).
@@ -47,6 +48,9 @@ class CacheWrap : public Napi::ObjectWrap<CacheWrap> {
   napi_value MakeValue(napi_env env, const uint8_t* data, uint32_t len, uint32_t type);
   void Close();
   static void CleanupHook(void* arg);
+  template <Napi::Value (CacheWrap::*M)(const Napi::CallbackInfo&)>
+  static napi_value Fast(napi_env env, napi_callback_info cbinfo);
+  void InstallFastMethods(napi_env env, napi_value target);
 
   Table table_;
   bool open_ = false;
