@@ -11,8 +11,27 @@ const { argTypeError, argRangeError } = require('./lib/errors');
  * @returns {Cache}
  */
 function createCache(options) {
-  return new Cache(cacheOptions(options));
+  const cache = new Cache(cacheOptions(options));
+  const ref = new WeakRef(cache);
+  openCaches.add(ref);
+  forget.register(cache, ref);
+  return cache;
 }
+
+// process.exit() skips N-API environment cleanup hooks, so a handle still open
+// then would never run its close(), and the last user's exit would leave a
+// persist:false segment's files in /dev/shm (segment.h P5). 'exit' is also
+// emitted after an uncaught exception. close() is idempotent; the references
+// are weak, so tracking keeps no cache alive.
+const openCaches = new Set();
+const forget = new FinalizationRegistry((ref) => openCaches.delete(ref));
+process.on('exit', () => {
+  for (const ref of openCaches) {
+    const cache = ref.deref();
+    if (cache) cache.close();
+  }
+  openCaches.clear();
+});
 
 /** Removes the named segment; processes still attached keep their mapping. */
 function unlink(name) {

@@ -31,12 +31,12 @@ async function client({ timeoutMs = 60000, env } = {}) {
     ino: (path) => request({ op: 'stat', path }),
     /** Asks the child to exit with code; resolves { code, signal }. */
     async exit(code = 0) {
-      h.send({ op: 'exit', code, id: 0 });
+      if (h.child.connected) h.send({ op: 'exit', code, id: 0 });
       return h.exited();
     },
     /** Closes the IPC channel so the child's event loop drains and it exits on its own. */
     async finish() {
-      h.send({ op: 'disconnect', id: 0 });
+      if (h.child.connected) h.send({ op: 'disconnect', id: 0 });
       return h.exited();
     },
     kill: () => h.kill('SIGKILL'),
