@@ -169,6 +169,9 @@ async function main() {
     if (floor.get(keys[j]).length !== VALUE_BYTES) throw new Error('floor.get returned the wrong length');
   }
 
+  // Every result is stored in `sink`: an unused Map.get/has is otherwise
+  // removed by TurboFan (it lowers them to pure lookups), timing an empty loop.
+  let sink;
   let i = 0;
   const next = () => (i = i + 1 === N ? 0 : i + 1);
   const results = {};
@@ -176,42 +179,42 @@ async function main() {
   // Benchmark rows: name -> op(i). Same closures for benchmark.js and latency.
   const rowsFor = {
     set: [
-      ['fsmm set', () => cache.set(keys[next()], values[i])],
-      ['fsmm native handle set', () => native.set(keys[next()], values[i], 0, 0)],
-      ['floor ObjectWrap set', () => wrap.set(keys[next()], values[i], 0, 0)],
-      ['floor raw set', () => floor.set(keys[next()], values[i], 0, 0)],
-      ['Map set', () => map.set(keys[next()], values[i])],
+      ['fsmm set', () => (sink = cache.set(keys[next()], values[i]))],
+      ['fsmm native handle set', () => (sink = native.set(keys[next()], values[i], 0, 0))],
+      ['floor ObjectWrap set', () => (sink = wrap.set(keys[next()], values[i], 0, 0))],
+      ['floor raw set', () => (sink = floor.set(keys[next()], values[i], 0, 0))],
+      ['Map set', () => (sink = map.set(keys[next()], values[i]))],
     ],
     get: [
-      ['fsmm get', () => cache.get(keys[next()])],
-      ['fsmm native handle get', () => native.get(keys[next()])],
-      ['floor ObjectWrap get', () => wrap.get(keys[next()])],
-      ['floor raw get', () => floor.get(keys[next()])],
-      ['Map get', () => map.get(keys[next()])],
+      ['fsmm get', () => (sink = cache.get(keys[next()]))],
+      ['fsmm native handle get', () => (sink = native.get(keys[next()]))],
+      ['floor ObjectWrap get', () => (sink = wrap.get(keys[next()]))],
+      ['floor raw get', () => (sink = floor.get(keys[next()]))],
+      ['Map get', () => (sink = map.get(keys[next()]))],
     ],
     miss: [
-      ['fsmm get miss', () => cache.get(missKeys[next()])],
-      ['fsmm native handle get miss', () => native.get(missKeys[next()])],
+      ['fsmm get miss', () => (sink = cache.get(missKeys[next()]))],
+      ['fsmm native handle get miss', () => (sink = native.get(missKeys[next()]))],
       // A miss creates no value: its floor is convert + hash + return a primitive.
-      ['floor raw has (no value)', () => floor.has(missKeys[next()])],
-      ['Map get miss', () => map.get(missKeys[next()])],
+      ['floor raw has (no value)', () => (sink = floor.has(missKeys[next()]))],
+      ['Map get miss', () => (sink = map.get(missKeys[next()]))],
     ],
     has: [
-      ['fsmm has', () => cache.has(keys[next()])],
-      ['fsmm native handle has', () => native.has(keys[next()])],
-      ['floor ObjectWrap has', () => wrap.has(keys[next()])],
-      ['floor raw has', () => floor.has(keys[next()])],
-      ['Map has', () => map.has(keys[next()])],
+      ['fsmm has', () => (sink = cache.has(keys[next()]))],
+      ['fsmm native handle has', () => (sink = native.has(keys[next()]))],
+      ['floor ObjectWrap has', () => (sink = wrap.has(keys[next()]))],
+      ['floor raw has', () => (sink = floor.has(keys[next()]))],
+      ['Map has', () => (sink = map.has(keys[next()]))],
     ],
     mixed70: [
-      ['fsmm 70/30', () => (next() % 10 < 7 ? cache.get(keys[i]) : cache.set(keys[i], values[i]))],
-      ['floor raw 70/30', () => (next() % 10 < 7 ? floor.get(keys[i]) : floor.set(keys[i], values[i], 0, 0))],
-      ['Map 70/30', () => (next() % 10 < 7 ? map.get(keys[i]) : map.set(keys[i], values[i]))],
+      ['fsmm 70/30', () => (sink = (next() % 10 < 7 ? cache.get(keys[i]) : cache.set(keys[i], values[i])))],
+      ['floor raw 70/30', () => (sink = (next() % 10 < 7 ? floor.get(keys[i]) : floor.set(keys[i], values[i], 0, 0)))],
+      ['Map 70/30', () => (sink = (next() % 10 < 7 ? map.get(keys[i]) : map.set(keys[i], values[i])))],
     ],
     mixed50: [
-      ['fsmm 50/50', () => ((next() & 1) === 0 ? cache.get(keys[i]) : cache.set(keys[i], values[i]))],
-      ['floor raw 50/50', () => ((next() & 1) === 0 ? floor.get(keys[i]) : floor.set(keys[i], values[i], 0, 0))],
-      ['Map 50/50', () => ((next() & 1) === 0 ? map.get(keys[i]) : map.set(keys[i], values[i]))],
+      ['fsmm 50/50', () => (sink = ((next() & 1) === 0 ? cache.get(keys[i]) : cache.set(keys[i], values[i])))],
+      ['floor raw 50/50', () => (sink = ((next() & 1) === 0 ? floor.get(keys[i]) : floor.set(keys[i], values[i], 0, 0)))],
+      ['Map 50/50', () => (sink = ((next() & 1) === 0 ? map.get(keys[i]) : map.set(keys[i], values[i])))],
     ],
   };
   const floorRow = { set: 'floor raw set', get: 'floor raw get', miss: 'floor raw has (no value)', has: 'floor raw has',
@@ -271,8 +274,8 @@ async function main() {
       const runs = { on: { get: [], set: [] }, off: { get: [], set: [] } };
       for (let r = 0; r < ROUNDS; r++) {
         for (const [label, c] of [['on', cache], ['off', quiet]]) {
-          runs[label].get.push(await runBench(`stats ${label} get`, () => c.get(keys[next()]), time / 2));
-          runs[label].set.push(await runBench(`stats ${label} set`, () => c.set(keys[next()], values[i]), time / 2));
+          runs[label].get.push(await runBench(`stats ${label} get`, () => (sink = c.get(keys[next()])), time / 2));
+          runs[label].set.push(await runBench(`stats ${label} set`, () => (sink = c.set(keys[next()], values[i])), time / 2));
         }
       }
       const best = (list) => list.reduce((a, b) => (b.mean < a.mean ? b : a));
@@ -307,6 +310,7 @@ async function main() {
 async function latency({ cache, floor, map, keys, values, N }) {
   const BATCH = 100;
   const BATCHES = 20000;
+  let sink; // results are kept, as in main()
   let k = 0;
   const samples = new Float64Array(BATCHES);
   const measure = (step) => {
@@ -328,12 +332,12 @@ async function latency({ cache, floor, map, keys, values, N }) {
 
   const rows = [];
   const ops = [
-    ['fsmm get', (j) => cache.get(keys[j])],
-    ['floor raw get', (j) => floor.get(keys[j])],
-    ['Map get', (j) => map.get(keys[j])],
-    ['fsmm set', (j) => cache.set(keys[j], values[j])],
-    ['floor raw set', (j) => floor.set(keys[j], values[j], 0, 0)],
-    ['Map set', (j) => map.set(keys[j], values[j])],
+    ['fsmm get', (j) => (sink = cache.get(keys[j]))],
+    ['floor raw get', (j) => (sink = floor.get(keys[j]))],
+    ['Map get', (j) => (sink = map.get(keys[j]))],
+    ['fsmm set', (j) => (sink = cache.set(keys[j], values[j]))],
+    ['floor raw set', (j) => (sink = floor.set(keys[j], values[j], 0, 0))],
+    ['Map set', (j) => (sink = map.set(keys[j], values[j]))],
   ];
   for (const [name, step] of ops) {
     measure(step); // warm-up pass
