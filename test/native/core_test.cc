@@ -433,6 +433,27 @@ void TestLruEviction() {
   CHECK_INVARIANTS(t);
 }
 
+// Regression (fuzz/ops_fuzzer): an incr of a new key into a full LRU table
+// whose result is out of range used to evict an entry and then store nothing.
+void TestFailedIncrEvictsNothing() {
+  NameGuard guard(UniqueName("incrlru"));
+  Table t;
+  MustOpen(&t, Options(guard.name, 4, 8, 4, fsmm::kEvictLru));
+  for (int i = 0; i < 4; i++) CHECK_ST(Set(&t, "k" + std::to_string(i), "v"), Status::kOk);
+  int64_t r = 0;
+  CHECK_ST(t.Incr(U8("n"), 1, fsmm::kMaxSafeInteger, 1, 0, &r), Status::kOutOfRange);
+  CHECK_ST(t.Incr(U8("n"), 1, INT64_MAX, 1, 0, &r), Status::kOutOfRange);
+  CHECK_ST(t.Incr(U8("n"), 1, 10000, 0, 0, &r), Status::kOutOfRange);  // "10000" > valueSize 4
+  fsmm::TableStats st;
+  t.GetStats(&st);
+  CHECK(st.evictions == 0 && st.size == 4);
+  for (int i = 0; i < 4; i++) CHECK_ST(t.Has(U8("k" + std::to_string(i)), 2), Status::kOk);
+  CHECK_ST(t.Incr(U8("n"), 1, 9999, 0, 0, &r), Status::kOk);  // fits: evicts one, stores "9999"
+  t.GetStats(&st);
+  CHECK(st.evictions == 1 && st.size == 4 && r == 9999);
+  CHECK_INVARIANTS(t);
+}
+
 void TestLayoutMismatch() {
   NameGuard guard(UniqueName("layout"));
   Table a;
@@ -601,7 +622,7 @@ void TestRandomAgainstModel(uint64_t seed) {
           want = Status::kNotInteger;
         } else if (__builtin_add_overflow(base, delta, &expect) || expect > fsmm::kMaxSafeInteger ||
                    expect < -fsmm::kMaxSafeInteger) {
-          want = present ? Status::kOutOfRange : (room ? Status::kOutOfRange : Status::kFull);
+          want = Status::kOutOfRange;  // checked before room is made (nothing evicted, nothing stored)
         } else {
           want = room ? Status::kOk : Status::kFull;
         }
@@ -709,6 +730,7 @@ int main(int argc, char** argv) {
       {"ttl", TestTtl},
       {"incr/cas/add/replace", TestIncrCasAddReplace},
       {"lru eviction", TestLruEviction},
+      {"failed incr evicts nothing", TestFailedIncrEvictsNothing},
       {"layout mismatch on attach", TestLayoutMismatch},
       {"list", TestList},
   };
