@@ -289,6 +289,8 @@ async function main() {
   console.log('µs/op per process = procs ÷ aggregate ops/s (a time-sliced process counts its waiting time).');
   console.log(redisNote);
   console.log(`segment invariants after the run: ${problems || 'ok'}; total time ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`load average at the end ${require('node:os').loadavg().map((l) => l.toFixed(2)).join(' ')} ` +
+    '(above the core count, other processes shared the CPUs: rerun before trusting small differences)');
 }
 
 if (cluster.isPrimary) {
