@@ -1,0 +1,277 @@
+// libFuzzer target: the input is a table geometry followed by a sequence of
+// operations (set/get/delete/add/replace/incr/cas/expire/ttl/has/clear/purge/
+// list) on a small key space; after every step the result is checked against a
+// std::unordered_map model, and Table::CheckInvariants() (layout.h L5-L7) runs
+// every few steps and at the end. TTLs are 0 or a year, so time never matters.
+// With evict=lru the model learns which key CLOCK evicted (exactly one of the
+// model's keys must have disappeared).
+//
+// Each input gets a fresh segment (same per-process name, removed on close),
+// so an input reproduces on its own.
+#include <fuzzer/FuzzedDataProvider.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "../src/core/segment.h"
+#include "../src/core/status.h"
+#include "../src/core/table.h"
+
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+      abort();                                                                 \
+    }                                                                          \
+  } while (0)
+
+using fsmm::PutMode;
+using fsmm::Status;
+
+namespace {
+
+constexpr uint64_t kYearMs = 1000ull * 3600 * 24 * 365;
+
+struct Entry {
+  std::string value;
+  uint32_t type;
+  bool has_ttl;
+};
+
+bool ParseInt(const std::string& s, int64_t* out) {  // the core's strict decimal rule
+  if (s.empty() || s.size() > 20) return false;
+  size_t i = s[0] == '-' ? 1 : 0;
+  if (i == s.size()) return false;
+  unsigned __int128 v = 0;
+  for (; i < s.size(); i++) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    v = v * 10 + static_cast<unsigned>(s[i] - '0');
+    if (v > (static_cast<unsigned __int128>(1) << 63)) return false;
+  }
+  bool neg = s[0] == '-';
+  if (!neg && v > static_cast<unsigned __int128>(INT64_MAX)) return false;
+  *out = neg ? static_cast<int64_t>(-static_cast<__int128>(v)) : static_cast<int64_t>(v);
+  return true;
+}
+
+const uint8_t* U8(const std::string& s) { return reinterpret_cast<const uint8_t*>(s.data()); }
+uint32_t Len(const std::string& s) { return static_cast<uint32_t>(s.size()); }
+
+std::string SegmentName() { return "fuzz-ops-" + std::to_string(getpid()); }
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  FuzzedDataProvider in(data, size);
+  fsmm::OpenOptions o;
+  o.name = SegmentName();
+  o.max_keys = in.ConsumeIntegralInRange<uint64_t>(1, 32);
+  o.key_size = in.ConsumeIntegralInRange<uint32_t>(1, 12);
+  o.value_size = in.ConsumeIntegralInRange<uint32_t>(1, 40);
+  o.evict_mode = in.ConsumeBool() ? fsmm::kEvictLru : fsmm::kEvictNone;
+  const bool lru = o.evict_mode == fsmm::kEvictLru;
+  static const bool trace = getenv("FSMM_FUZZ_TRACE") != nullptr;  // replaying one input
+  if (trace) {
+    fprintf(stderr, "max_keys %llu key_size %u value_size %u lru %d\n", static_cast<unsigned long long>(o.max_keys),
+            o.key_size, o.value_size, lru);
+  }
+  fsmm::Table t;
+  fsmm::OpenError err;
+  if (t.Open(o, &err) != Status::kOk) {
+    fprintf(stderr, "open failed: %s\n", err.message.c_str());
+    abort();
+  }
+  if (!t.geometry().max_keys) abort();
+  // Key space: about twice max_keys, short keys, plus the empty key and a key
+  // of exactly key_size bytes; with few slots, collisions are the rule.
+  const size_t nkeys = static_cast<size_t>(o.max_keys) * 2 + 2;
+  std::vector<std::string> keys;
+  keys.push_back("");
+  keys.push_back(std::string(o.key_size, 'K'));
+  for (size_t i = 0; keys.size() < nkeys; i++) {
+    std::string k = std::to_string(i);
+    if (k.size() <= o.key_size) keys.push_back(k);
+    else keys.push_back(std::string(1, static_cast<char>('a' + i % 26)) + std::string(o.key_size - 1, static_cast<char>(i)));
+  }
+  std::unordered_map<std::string, Entry> model;
+  std::vector<uint8_t> buf(o.value_size + 8);
+  int steps = 0;
+  auto value_from_input = [&](uint32_t* type) {
+    *type = in.ConsumeBool() ? fsmm::kTypeBinary : fsmm::kTypeString;
+    if (in.ConsumeBool()) {  // a number, so incr has something to parse
+      return std::to_string(in.ConsumeIntegralInRange<int64_t>(-20, 20));
+    }
+    return in.ConsumeRandomLengthString(o.value_size + 1);  // may exceed the limit by one
+  };
+  auto ttl_from_input = [&]() -> uint64_t { return in.ConsumeBool() ? kYearMs : 0; };
+  // After a kOk insert of a new key into a full LRU table, exactly one model key was evicted.
+  auto learn_eviction = [&](const std::string& inserted, size_t before) {
+    if (!lru || before < o.max_keys) return;
+    std::string victim;
+    int missing = 0;
+    for (auto& kv : model) {
+      if (kv.first == inserted) continue;
+      if (t.Has(U8(kv.first), Len(kv.first)) == Status::kNotFound) {
+        victim = kv.first;
+        missing++;
+      }
+    }
+    CHECK(missing == 1);
+    model.erase(victim);
+  };
+
+  while (in.remaining_bytes() > 0 && steps < 2000) {
+    steps++;
+    const std::string& k = keys[in.ConsumeIntegralInRange<size_t>(0, keys.size() - 1)];
+    auto it = model.find(k);
+    const bool present = it != model.end();
+    const bool room = present || model.size() < o.max_keys || lru;
+    const size_t before = model.size();
+    uint32_t type = 0;
+    const int op = in.ConsumeIntegralInRange<int>(0, 12);
+    if (trace) fprintf(stderr, "step %d: op %d key \"%s\" present %d model %zu\n", steps, op, k.c_str(), present, model.size());
+    switch (op) {
+      case 0: {  // get
+        uint32_t len = 0, ty = 0;
+        Status s = t.Get(U8(k), Len(k), buf.data(), &len, &ty);
+        CHECK(s == (present ? Status::kOk : Status::kNotFound));
+        if (present) {
+          CHECK(len == it->second.value.size() && memcmp(buf.data(), it->second.value.data(), len) == 0);
+          CHECK(ty == it->second.type);
+        }
+        break;
+      }
+      case 1:
+      case 2:
+      case 3: {  // set / add / replace
+        PutMode mode = PutMode::kUpsert;
+        std::string v = value_from_input(&type);
+        uint64_t ttl = ttl_from_input();
+        int which = in.ConsumeIntegralInRange<int>(0, 2);
+        if (which == 1) mode = PutMode::kAdd;
+        if (which == 2) mode = PutMode::kReplace;
+        Status s = t.Put(U8(k), Len(k), U8(v), Len(v), type, ttl, mode);
+        Status want;
+        if (v.size() > o.value_size) want = Status::kInvalid;
+        else if (mode == PutMode::kAdd && present) want = Status::kExists;
+        else if (mode == PutMode::kReplace && !present) want = Status::kNotFound;
+        else want = room ? Status::kOk : Status::kFull;
+        CHECK(s == want);
+        if (s == Status::kOk) {
+          model[k] = {v, type, ttl != 0};
+          if (!present) learn_eviction(k, before);
+        }
+        break;
+      }
+      case 4: {  // delete
+        CHECK(t.Delete(U8(k), Len(k)) == (present ? Status::kOk : Status::kNotFound));
+        model.erase(k);
+        break;
+      }
+      case 5: {  // incr
+        int64_t delta = in.ConsumeBool() ? in.ConsumeIntegral<int64_t>() : in.ConsumeIntegralInRange<int64_t>(-3, 3);
+        int64_t initial = in.ConsumeIntegralInRange<int64_t>(-5, 5);
+        uint64_t ttl = ttl_from_input();
+        int64_t r = 0, base = initial, expect = 0;
+        Status s = t.Incr(U8(k), Len(k), delta, initial, ttl, &r);
+        Status want;
+        if (present && (it->second.type != fsmm::kTypeString || !ParseInt(it->second.value, &base))) {
+          want = Status::kNotInteger;
+        } else if (__builtin_add_overflow(base, delta, &expect) || expect > fsmm::kMaxSafeInteger ||
+                   expect < -fsmm::kMaxSafeInteger) {
+          want = Status::kOutOfRange;  // checked before room is made
+        } else if (std::to_string(expect).size() > o.value_size) {
+          want = Status::kOutOfRange;  // checked before room is made
+        } else {
+          want = room ? Status::kOk : Status::kFull;
+        }
+        CHECK(s == want);
+        if (s == Status::kOk) {
+          CHECK(r == expect);
+          bool keep = present ? it->second.has_ttl : ttl != 0;
+          model[k] = {std::to_string(expect), fsmm::kTypeString, keep};
+          if (!present) learn_eviction(k, before);
+        }
+        break;
+      }
+      case 6: {  // cas
+        std::string expected = present && in.ConsumeBool() ? it->second.value : in.ConsumeRandomLengthString(8);
+        std::string v = value_from_input(&type);
+        uint64_t ttl = ttl_from_input();
+        Status s = t.Cas(U8(k), Len(k), U8(expected), Len(expected), U8(v), Len(v), type, ttl);
+        Status want;
+        if (v.size() > o.value_size) want = Status::kInvalid;
+        else if (!present) want = Status::kNotFound;
+        else want = it->second.value == expected ? Status::kOk : Status::kMismatch;
+        CHECK(s == want);
+        if (s == Status::kOk) it->second = {v, type, ttl != 0};
+        break;
+      }
+      case 7: {  // expire
+        uint64_t ttl = ttl_from_input();
+        CHECK(t.Expire(U8(k), Len(k), ttl) == (present ? Status::kOk : Status::kNotFound));
+        if (present) it->second.has_ttl = ttl != 0;
+        break;
+      }
+      case 8: {  // ttl / has
+        int64_t rem = 0;
+        Status s = t.Ttl(U8(k), Len(k), &rem);
+        CHECK(s == (present ? Status::kOk : Status::kNotFound));
+        if (present) CHECK(it->second.has_ttl ? rem > 0 : rem == -1);
+        CHECK(t.Has(U8(k), Len(k)) == (present ? Status::kOk : Status::kNotFound));
+        break;
+      }
+      case 9:  // clear
+        if (in.ConsumeIntegralInRange<int>(0, 3) == 0) {
+          t.Clear();
+          model.clear();
+        }
+        break;
+      case 10:  // purge: nothing can have expired
+        CHECK(t.PurgeExpired() == 0);
+        break;
+      case 11: {  // list with a prefix and a limit
+        std::string prefix = in.ConsumeRandomLengthString(2);
+        uint64_t limit = in.ConsumeIntegralInRange<uint64_t>(0, 40);
+        std::vector<fsmm::ListedEntry> entries;
+        std::vector<uint8_t> blob;
+        t.List(U8(prefix), Len(prefix), limit, true, &entries, &blob);
+        size_t matching = 0;
+        for (auto& kv : model) matching += kv.first.compare(0, prefix.size(), prefix) == 0;
+        CHECK(entries.size() == std::min<uint64_t>(matching, limit));
+        for (auto& e : entries) {
+          std::string key(reinterpret_cast<char*>(blob.data() + e.key_offset), e.key_len);
+          auto m = model.find(key);
+          CHECK(m != model.end());
+          CHECK(std::string(reinterpret_cast<char*>(blob.data() + e.value_offset), e.value_len) == m->second.value);
+        }
+        break;
+      }
+      case 12: {  // an over-long key is refused
+        std::string lk(o.key_size + 1, 'x');
+        CHECK(t.Put(U8(lk), Len(lk), U8(lk), 0, 0, 0, PutMode::kUpsert) == Status::kInvalid);
+        break;
+      }
+    }
+    if (steps % 16 == 0) {
+      std::string why = t.CheckInvariants();
+      if (!why.empty()) {
+        fprintf(stderr, "step %d: %s\n", steps, why.c_str());
+        abort();
+      }
+    }
+  }
+  std::string why = t.CheckInvariants();
+  if (!why.empty()) {
+    fprintf(stderr, "end: %s\n", why.c_str());
+    abort();
+  }
+  fsmm::TableStats st;
+  t.GetStats(&st);
+  CHECK(st.size == model.size());
+  t.Close();  // the only handle: removes the segment (P5)
+  return 0;
+}
