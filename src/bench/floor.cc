@@ -9,12 +9,14 @@
 // bytes, the "written > limit" check, TTL/mode as doubles for set), hashes
 // the key with Fnv1a32 (src/core/hash.h) and returns a value of the same
 // shape as the cache: get -> a JS string of configured length created from a
-// static buffer (the honest lower bound of a hit), set/has/delete -> boolean.
+// static ASCII buffer with napi_create_string_latin1 (the honest lower bound
+// of a hit), set/has/delete -> boolean.
 // Buffers/Uint8Array arguments are not supported (the benchmark passes
 // strings); anything else returns undefined.
 //
 // Two flavours of the same functions:
-//   raw:  plain napi_create_function callbacks (the cheapest N-API dispatch);
+//   raw:  plain napi_create_function callbacks with the state as callback
+//         data (the cheapest N-API dispatch; CacheWrap's fastMethods() too);
 //   wrap: a Napi::ObjectWrap with InstanceMethod<> members, the dispatch
 //         CacheWrap uses, so raw vs wrap shows what node-addon-api adds.
 // Not shipped: package.json "files" lists src/, but nothing loads this target
@@ -71,7 +73,10 @@ struct Floor {
       napi_get_undefined(env, &result);
       return result;
     }
-    napi_create_string_utf8(env, reinterpret_cast<const char*>(out_buf.data()), value_len, &result);
+    // The cheapest way to make a string of value_len bytes: the buffer is
+    // ASCII by construction, so Latin-1 needs no decoding (CacheWrap::MakeValue
+    // also scans for ASCII first; that scan is part of what it adds).
+    napi_create_string_latin1(env, reinterpret_cast<const char*>(out_buf.data()), value_len, &result);
     return result;
   }
 
