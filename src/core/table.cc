@@ -940,6 +940,13 @@ void Table::RepairLocked() {
     }
   }
   // (e) Recount from the slots (an inserter may have died before count++).
+  //     count changes only under structure, so the recount is exact. In-place
+  //     updaters (K5: slot mutex only) change ttl_entries and the hint while
+  //     this runs, so a plain store of the recount could erase an updater's
+  //     raise: ttl_entries is only raised here (writers keep it >= the truth),
+  //     and the hint is reset before the scan and lowered after it, exactly as
+  //     SweepExpiredLocked does.
+  h_->next_expiry_hint.exchange(kNoExpiryHint, std::memory_order_acq_rel);
   uint64_t count = 0, ttl = 0, min_expiry = kNoExpiryHint;
   for (uint64_t i = 0; i < n; i++) {
     SlotMeta* m = Meta(i);
@@ -952,8 +959,10 @@ void Table::RepairLocked() {
     }
   }
   h_->count.store(count, std::memory_order_relaxed);
-  h_->ttl_entries.store(ttl, std::memory_order_relaxed);
-  h_->next_expiry_hint.store(min_expiry, std::memory_order_relaxed);
+  uint64_t cur = h_->ttl_entries.load(std::memory_order_relaxed);
+  while (cur < ttl && !h_->ttl_entries.compare_exchange_weak(cur, ttl, std::memory_order_relaxed)) {
+  }
+  FetchMin(&h_->next_expiry_hint, min_expiry);
   EndMoves();
 }
 
