@@ -50,7 +50,15 @@ class NameLock {
   }
   Status Acquire(const std::string& lock_name, mode_t mode, OpenError* e, const std::string& name) {
     for (int attempt = 0; attempt < 1000; attempt++) {
-      int fd = shm_open(lock_name.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, mode);
+      // Every user opens the lock file O_RDWR, so its creator applies `mode`
+      // exactly (shm_open filters it by the umask), as for the segment.
+      int fd = shm_open(lock_name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+      if (fd >= 0) {
+        fchmod(fd, mode);
+      } else if (errno == EEXIST) {
+        fd = shm_open(lock_name.c_str(), O_RDWR | O_CLOEXEC, 0);
+        if (fd < 0 && errno == ENOENT) continue;  // unlinked since: create it
+      }
       if (fd < 0) return SysFail(e, "shm_open", errno, "cannot open the lock file of \"" + name + "\"");
       int rc;
       do rc = flock(fd, LOCK_EX);
