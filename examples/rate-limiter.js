@@ -9,6 +9,8 @@
 // Check-then-set (get, compare, set) would let two workers both see 99 and
 // both allow the 100th request; incr() cannot. Rejected requests count too,
 // which is harmless: the decision is "count <= limit" either way.
+// For Express, require('fast-sharedmemory-mmap/rate-limit') wraps this same
+// call as an express-rate-limit store.
 //
 //   node examples/rate-limiter.js
 const cluster = require('node:cluster');
