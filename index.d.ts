@@ -44,7 +44,7 @@ declare namespace createCache {
     stats?: boolean;
     /** false: only attach to an existing segment, adopting its sizes; throw `ENOENT` otherwise. Default true. */
     create?: boolean;
-    /** Inspection tools: attach like `create: false`, count nothing, never unlink, set no LRU bits. Default false. */
+    /** Inspection tools: attach like `create: false`, count nothing, set no LRU bits, and leave a segment that had no live user at open in place on close. Default false. */
     observe?: boolean;
   }
 
