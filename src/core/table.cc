@@ -246,7 +246,13 @@ bool Table::LockSlot(uint64_t i) {
   bool torn = seq & 1;
   if (torn) {  // R1: the dead owner was writing this record
     uint32_t info = meta->info.load(std::memory_order_relaxed);
-    meta->info.store(PackInfo(kTorn, InfoType(info), InfoKeyLen(info), 0), std::memory_order_relaxed);
+    // An EMPTY info means the owner was emptying the slot or had not yet
+    // published its record (writers store info EMPTY first, LIVE last): the
+    // slot is EMPTY, not TORN. Marking it TORN would create an entry that
+    // count does not include (layout.h L5, CheckInvariants). Found by
+    // fuzz/attach_fuzzer (an owner-dead slot mutex on an EMPTY slot).
+    if (InfoState(info) == kEmpty) torn = false;
+    else meta->info.store(PackInfo(kTorn, InfoType(info), InfoKeyLen(info), 0), std::memory_order_relaxed);
     meta->seq.store(seq + 1, std::memory_order_release);
   }
   h_->recoveries.fetch_add(1, std::memory_order_relaxed);
