@@ -3,6 +3,7 @@
 // operation sequence against a std::unordered_map model, TTL, incr/cas/add/
 // replace, CLOCK eviction and attach-time layout checks.
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -454,6 +455,42 @@ void TestFailedIncrEvictsNothing() {
   CHECK_INVARIANTS(t);
 }
 
+// Regression (fuzz/attach_fuzzer): a slot whose writer died while its info
+// said EMPTY (seq odd, mutex owner-dead) must stay EMPTY after R1, not become
+// a TORN entry that count does not include.
+void TestOwnerDeadEmptySlot() {
+  NameGuard guard(UniqueName("deadempty"));
+  Table t;
+  MustOpen(&t, Options(guard.name, 8));
+  CHECK_ST(Set(&t, "a", "1"), Status::kOk);
+  const fsmm::Geometry& g = t.geometry();
+  int64_t slot_a;
+  {
+    SlotView view(guard.name);
+    slot_a = view.Find("a");
+  }
+  uint64_t empty = (static_cast<uint64_t>(slot_a) + 3) % g.slot_count;  // 8 keys, 11 slots: only "a" is stored
+  int fd = shm_open(fsmm::ShmNameFor(guard.name).c_str(), O_RDWR, 0);
+  CHECK(fd >= 0);
+  void* p = mmap(nullptr, g.region_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  close(fd);
+  CHECK(p != MAP_FAILED);
+  uint8_t* slot = static_cast<uint8_t*>(p) + g.slots_offset + empty * g.slot_bytes;
+  auto* meta = reinterpret_cast<fsmm::SlotMeta*>(slot);
+  CHECK(fsmm::InfoState(meta->info.load()) == fsmm::kEmpty);
+  meta->seq.store(meta->seq.load() + 1);                          // the writer was mid-write...
+  __atomic_store_n(reinterpret_cast<int*>(slot + g.mutex_offset), 0x40000000, __ATOMIC_RELAXED);  // ...and died (glibc FUTEX_OWNER_DIED)
+  munmap(p, g.region_bytes);
+  CHECK_INVARIANTS(t);  // walks the slot: R1 takes the owner-dead mutex
+  fsmm::TableStats st;
+  t.GetStats(&st);
+  CHECK(st.recoveries == 1 && st.size == 1);
+  std::string v;
+  CHECK_ST(Get(&t, "a", &v), Status::kOk);
+  t.Clear();
+  CHECK_INVARIANTS(t);
+}
+
 void TestLayoutMismatch() {
   NameGuard guard(UniqueName("layout"));
   Table a;
@@ -731,6 +768,7 @@ int main(int argc, char** argv) {
       {"incr/cas/add/replace", TestIncrCasAddReplace},
       {"lru eviction", TestLruEviction},
       {"failed incr evicts nothing", TestFailedIncrEvictsNothing},
+      {"owner-dead empty slot stays empty", TestOwnerDeadEmptySlot},
       {"layout mismatch on attach", TestLayoutMismatch},
       {"list", TestList},
   };
