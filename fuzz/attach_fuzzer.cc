@@ -145,7 +145,13 @@ void Exercise(fsmm::Table* t, FuzzedDataProvider* in) {
   }
 }
 
-std::string SegmentName() { return "fuzz-attach-" + std::to_string(getpid()); }
+// A new name per input: an inspection tool that attaches to every segment in
+// /dev/shm (bin/fast-shm list, run by other tests) can keep a closed segment
+// alive for a moment, and a reused name would then meet the old geometry.
+std::string SegmentName() {
+  static uint64_t counter = 0;
+  return "fuzz-attach-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
+}
 
 }  // namespace
 

@@ -6,7 +6,7 @@
 // With evict=lru the model learns which key CLOCK evicted (exactly one of the
 // model's keys must have disappeared).
 //
-// Each input gets a fresh segment (same per-process name, removed on close),
+// Each input gets a fresh segment (a new name, removed on close),
 // so an input reproduces on its own.
 #include <fuzzer/FuzzedDataProvider.h>
 #include <unistd.h>
@@ -60,7 +60,13 @@ bool ParseInt(const std::string& s, int64_t* out) {  // the core's strict decima
 const uint8_t* U8(const std::string& s) { return reinterpret_cast<const uint8_t*>(s.data()); }
 uint32_t Len(const std::string& s) { return static_cast<uint32_t>(s.size()); }
 
-std::string SegmentName() { return "fuzz-ops-" + std::to_string(getpid()); }
+// A new name per input: an inspection tool that attaches to every segment in
+// /dev/shm (bin/fast-shm list, run by other tests) can keep a closed segment
+// alive for a moment, and a reused name would then meet the old geometry.
+std::string SegmentName() {
+  static uint64_t counter = 0;
+  return "fuzz-ops-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
+}
 
 }  // namespace
 
