@@ -1,9 +1,14 @@
 #include "cache_wrap.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
 #include "errors.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace fsmm {
 
@@ -32,19 +37,71 @@ inline bool IsAscii(const uint8_t* data, uint32_t len) {
   return (acc & 0x8080808080808080ull) == 0;
 }
 
+// UTF-16 -> UTF-8 with the same rule as V8's WriteUtf8(REPLACE_INVALID_UTF8),
+// which napi_get_value_string_utf8 uses: a lone surrogate becomes U+FFFD.
+// Returns the byte count, or SIZE_MAX if the result would exceed cap.
+size_t EncodeUtf8(const char16_t* in, size_t n, uint8_t* out, size_t cap) {
+  size_t o = 0;
+  size_t i = 0;
+  // ASCII fast paths (most keys and values are ASCII): eight units per step
+  // with SSE2, then four with plain 64-bit words.
+#if defined(__SSE2__)
+  const __m128i high = _mm_set1_epi16(static_cast<short>(0xFF80));
+  while (i + 8 <= n && o + 8 <= cap) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i));
+    if (_mm_movemask_epi8(_mm_cmpeq_epi16(_mm_and_si128(v, high), _mm_setzero_si128())) != 0xFFFF) break;
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(out + o), _mm_packus_epi16(v, v));
+    o += 8;
+    i += 8;
+  }
+#endif
+  while (i + 4 <= n && o + 4 <= cap) {
+    uint64_t w;
+    memcpy(&w, in + i, 8);
+    if (w & 0xFF80FF80FF80FF80ull) break;
+    uint32_t b = static_cast<uint32_t>((w & 0xFF) | ((w >> 8) & 0xFF00) | ((w >> 16) & 0xFF0000) |
+                                       ((w >> 24) & 0xFF000000));
+    memcpy(out + o, &b, 4);
+    o += 4;
+    i += 4;
+  }
+  for (; i < n; i++) {
+    uint32_t c = in[i];
+    if (c < 0x80) {
+      if (o + 1 > cap) return SIZE_MAX;
+      out[o++] = static_cast<uint8_t>(c);
+      continue;
+    }
+    if (c < 0x800) {
+      if (o + 2 > cap) return SIZE_MAX;
+      out[o++] = static_cast<uint8_t>(0xC0 | (c >> 6));
+      out[o++] = static_cast<uint8_t>(0x80 | (c & 0x3F));
+      continue;
+    }
+    if (c >= 0xD800 && c <= 0xDBFF && i + 1 < n && in[i + 1] >= 0xDC00 && in[i + 1] <= 0xDFFF) {
+      uint32_t cp = 0x10000 + ((c - 0xD800) << 10) + (in[i + 1] - 0xDC00);
+      i++;
+      if (o + 4 > cap) return SIZE_MAX;
+      out[o++] = static_cast<uint8_t>(0xF0 | (cp >> 18));
+      out[o++] = static_cast<uint8_t>(0x80 | ((cp >> 12) & 0x3F));
+      out[o++] = static_cast<uint8_t>(0x80 | ((cp >> 6) & 0x3F));
+      out[o++] = static_cast<uint8_t>(0x80 | (cp & 0x3F));
+      continue;
+    }
+    if (c >= 0xD800 && c <= 0xDFFF) c = 0xFFFD;  // lone surrogate
+    if (o + 3 > cap) return SIZE_MAX;
+    out[o++] = static_cast<uint8_t>(0xE0 | (c >> 12));
+    out[o++] = static_cast<uint8_t>(0x80 | ((c >> 6) & 0x3F));
+    out[o++] = static_cast<uint8_t>(0x80 | (c & 0x3F));
+  }
+  return o;
+}
+
 }  // namespace
 
 Napi::Function CacheWrap::Define(Napi::Env env) {
   return DefineClass(env, "NativeCache",
                      {
-                         InstanceMethod<&CacheWrap::JS_get>("get"),
-                         InstanceMethod<&CacheWrap::JS_has>("has"),
-                         InstanceMethod<&CacheWrap::JS_ttl>("ttl"),
-                         InstanceMethod<&CacheWrap::JS_set>("set"),
-                         InstanceMethod<&CacheWrap::JS_cas>("cas"),
-                         InstanceMethod<&CacheWrap::JS_incr>("incr"),
-                         InstanceMethod<&CacheWrap::JS_expire>("expire"),
-                         InstanceMethod<&CacheWrap::JS_delete>("delete"),
                          InstanceMethod<&CacheWrap::JS_clear>("clear"),
                          InstanceMethod<&CacheWrap::JS_purgeExpired>("purgeExpired"),
                          InstanceMethod<&CacheWrap::JS_list>("list"),
@@ -88,6 +145,7 @@ CacheWrap::CacheWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<CacheWra
   value_buf_.assign((value_size_ + 8 + 8) / 8, 0);
   expected_buf_.assign((value_size_ + 8 + 8) / 8, 0);
   out_buf_.assign((value_size_ + 8) / 8, 0);
+  utf16_buf_.assign(std::max(key_size_, value_size_) + 2, 0);
   // Normal exit and worker termination close the handle, so persist:false
   // segments are unlinked by their last user (segment.h P5).
   if (napi_add_env_cleanup_hook(env, CleanupHook, this) == napi_ok) hook_registered_ = true;
@@ -99,12 +157,13 @@ CacheWrap::~CacheWrap() { Close(); }
 // then needs no napi_unwrap (a private-symbol lookup that cost about a fifth
 // of a get). lib/cache.js keeps them in private fields beside the instance, so
 // they never outlive it (the instance is kept alive by the same Cache object).
-template <Napi::Value (CacheWrap::*M)(const Napi::CallbackInfo&)>
+template <napi_value (CacheWrap::*M)(napi_env, napi_value*, size_t), size_t N>
 napi_value CacheWrap::Fast(napi_env env, napi_callback_info cbinfo) {
-  Napi::CallbackInfo info(env, cbinfo);
-  CacheWrap* self = static_cast<CacheWrap*>(info.Data());
-  Napi::Value result = (self->*M)(info);
-  return result;
+  size_t argc = N;
+  napi_value argv[N];  // missing arguments read as undefined (napi_get_cb_info fills them)
+  void* data = nullptr;
+  napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, &data);
+  return (static_cast<CacheWrap*>(data)->*M)(env, argv, argc);
 }
 
 void CacheWrap::InstallFastMethods(napi_env env, napi_value target) {
@@ -113,10 +172,10 @@ void CacheWrap::InstallFastMethods(napi_env env, napi_value target) {
     napi_callback cb;
   };
   const Entry entries[] = {
-      {"get", Fast<&CacheWrap::JS_get>},         {"has", Fast<&CacheWrap::JS_has>},
-      {"set", Fast<&CacheWrap::JS_set>},         {"delete", Fast<&CacheWrap::JS_delete>},
-      {"incr", Fast<&CacheWrap::JS_incr>},       {"ttl", Fast<&CacheWrap::JS_ttl>},
-      {"cas", Fast<&CacheWrap::JS_cas>},         {"expire", Fast<&CacheWrap::JS_expire>},
+      {"get", Fast<&CacheWrap::JS_get, 1>},       {"has", Fast<&CacheWrap::JS_has, 1>},
+      {"set", Fast<&CacheWrap::JS_set, 4>},       {"delete", Fast<&CacheWrap::JS_delete, 1>},
+      {"incr", Fast<&CacheWrap::JS_incr, 4>},     {"ttl", Fast<&CacheWrap::JS_ttl, 1>},
+      {"cas", Fast<&CacheWrap::JS_cas, 4>},       {"expire", Fast<&CacheWrap::JS_expire, 2>},
   };
   for (const Entry& e : entries) {
     napi_value fn;
@@ -150,26 +209,27 @@ bool CacheWrap::CheckOpen(napi_env env, const char* method) {
 
 bool CacheWrap::ReadBytes(napi_env env, napi_value v, const char* arg, uint32_t limit, const char* option,
                           uint8_t* out, uint32_t* len, uint32_t* type) {
-  napi_valuetype t;
-  napi_typeof(env, v, &t);
-  if (t == napi_string) {
-    // Capacity limit+5 holds limit bytes, the NUL, and room for any 4-byte
-    // UTF-8 sequence, so written <= limit proves the whole string was written
-    // (V8 never writes a partial character).
-    size_t written = 0;
-    napi_get_value_string_utf8(env, v, reinterpret_cast<char*>(out), limit + 5, &written);
-    if (written > limit) {
+  // Strings: V8 copies UTF-16 code units much faster than it encodes UTF-8
+  // (String::WriteUtf8 was the largest single cost of a get), so take the
+  // units and encode here. limit + 1 units are enough to know the string is
+  // too long: every unit is at least one UTF-8 byte.
+  size_t units = 0;
+  char16_t* u16 = utf16_buf_.data();
+  napi_status st = napi_get_value_string_utf16(env, v, u16, limit + 2, &units);
+  if (st == napi_ok) {
+    size_t bytes = units <= limit ? EncodeUtf8(u16, units, out, limit) : SIZE_MAX;
+    if (bytes == SIZE_MAX) {
       size_t full = 0;
       napi_get_value_string_utf8(env, v, nullptr, 0, &full);
       ThrowTooLarge(env, arg, full, limit, option);
       return false;
     }
-    *len = static_cast<uint32_t>(written);
+    *len = static_cast<uint32_t>(bytes);
     *type = kTypeString;
     return true;
   }
   bool is_typed = false;
-  if (t == napi_object) napi_is_typedarray(env, v, &is_typed);
+  napi_is_typedarray(env, v, &is_typed);
   if (is_typed) {
     napi_typedarray_type tt;
     size_t length;
@@ -210,106 +270,122 @@ napi_value CacheWrap::MakeValue(napi_env env, const uint8_t* data, uint32_t len,
   return result;
 }
 
-Napi::Value CacheWrap::JS_get(const Napi::CallbackInfo& info) {
-  napi_env env = info.Env();
-  if (!CheckOpen(env, "get")) return Napi::Value();
+// --- hot methods: raw N-API, called through Fast<> with this handle as data ---
+
+napi_value CacheWrap::Undefined(napi_env env) {
+  napi_value v;
+  napi_get_undefined(env, &v);
+  return v;
+}
+
+napi_value CacheWrap::Bool(napi_env env, bool b) {
+  napi_value v;
+  napi_get_boolean(env, b, &v);
+  return v;
+}
+
+napi_value CacheWrap::JS_get(napi_env env, napi_value* argv, size_t) {
+  if (!CheckOpen(env, "get")) return nullptr;
   uint32_t key_len;
-  if (!ReadKey(env, info[0], &key_len)) return Napi::Value();
+  if (!ReadKey(env, argv[0], &key_len)) return nullptr;
   uint32_t len = 0, type = 0;
   uint8_t* out = reinterpret_cast<uint8_t*>(out_buf_.data());
   Status s = table_.Get(reinterpret_cast<const uint8_t*>(key_buf_.data()), key_len, out, &len, &type);
-  if (s != Status::kOk) return info.Env().Undefined();
-  return Napi::Value(env, MakeValue(env, out, len, type));
+  if (s != Status::kOk) return Undefined(env);
+  return MakeValue(env, out, len, type);
 }
 
-Napi::Value CacheWrap::JS_has(const Napi::CallbackInfo& info) {
-  napi_env env = info.Env();
-  if (!CheckOpen(env, "has")) return Napi::Value();
+napi_value CacheWrap::JS_has(napi_env env, napi_value* argv, size_t) {
+  if (!CheckOpen(env, "has")) return nullptr;
   uint32_t key_len;
-  if (!ReadKey(env, info[0], &key_len)) return Napi::Value();
-  Status s = table_.Has(reinterpret_cast<const uint8_t*>(key_buf_.data()), key_len);
-  return Napi::Boolean::New(env, s == Status::kOk);
+  if (!ReadKey(env, argv[0], &key_len)) return nullptr;
+  return Bool(env, table_.Has(reinterpret_cast<const uint8_t*>(key_buf_.data()), key_len) == Status::kOk);
 }
 
-Napi::Value CacheWrap::JS_ttl(const Napi::CallbackInfo& info) {
-  napi_env env = info.Env();
-  if (!CheckOpen(env, "ttl")) return Napi::Value();
+napi_value CacheWrap::JS_ttl(napi_env env, napi_value* argv, size_t) {
+  if (!CheckOpen(env, "ttl")) return nullptr;
   uint32_t key_len;
-  if (!ReadKey(env, info[0], &key_len)) return Napi::Value();
+  if (!ReadKey(env, argv[0], &key_len)) return nullptr;
   int64_t remaining = 0;
   Status s = table_.Ttl(reinterpret_cast<const uint8_t*>(key_buf_.data()), key_len, &remaining);
-  if (s != Status::kOk) return info.Env().Undefined();
-  return Napi::Number::New(env, static_cast<double>(remaining));
+  if (s != Status::kOk) return Undefined(env);
+  napi_value v;
+  napi_create_double(env, static_cast<double>(remaining), &v);
+  return v;
 }
 
-Napi::Value CacheWrap::JS_set(const Napi::CallbackInfo& info) {
-  napi_env env = info.Env();
-  if (!CheckOpen(env, "set")) return Napi::Value();
+// set(key, value, ttlMs, mode): mode 0 = set, 1 = add, 2 = replace.
+napi_value CacheWrap::JS_set(napi_env env, napi_value* argv, size_t argc) {
+  if (!CheckOpen(env, "set")) return nullptr;
   uint32_t key_len, value_len, type;
-  if (!ReadKey(env, info[0], &key_len)) return Napi::Value();
+  if (!ReadKey(env, argv[0], &key_len)) return nullptr;
   uint8_t* value = reinterpret_cast<uint8_t*>(value_buf_.data());
-  if (!ReadBytes(env, info[1], "value", value_size_, "valueSize", value, &value_len, &type)) return Napi::Value();
-  uint64_t ttl = info.Length() > 2 ? TtlArg(env, info[2]) : 0;
+  if (!ReadBytes(env, argv[1], "value", value_size_, "valueSize", value, &value_len, &type)) return nullptr;
+  uint64_t ttl = argc > 2 ? TtlArg(env, argv[2]) : 0;
   PutMode mode = PutMode::kUpsert;
-  if (info.Length() > 3) {
-    double m = NumberArg(env, info[3], 0);
+  if (argc > 3) {
+    double m = NumberArg(env, argv[3], 0);
     mode = m == 1 ? PutMode::kAdd : m == 2 ? PutMode::kReplace : PutMode::kUpsert;
   }
   Status s = table_.Put(reinterpret_cast<const uint8_t*>(key_buf_.data()), key_len, value, value_len, type, ttl, mode);
-  return Napi::Boolean::New(env, s == Status::kOk);
+  return Bool(env, s == Status::kOk);
 }
 
-Napi::Value CacheWrap::JS_cas(const Napi::CallbackInfo& info) {
-  napi_env env = info.Env();
-  if (!CheckOpen(env, "cas")) return Napi::Value();
+napi_value CacheWrap::JS_cas(napi_env env, napi_value* argv, size_t argc) {
+  if (!CheckOpen(env, "cas")) return nullptr;
   uint32_t key_len, expected_len, value_len, type, expected_type;
-  if (!ReadKey(env, info[0], &key_len)) return Napi::Value();
+  if (!ReadKey(env, argv[0], &key_len)) return nullptr;
   uint8_t* expected = reinterpret_cast<uint8_t*>(expected_buf_.data());
   uint8_t* value = reinterpret_cast<uint8_t*>(value_buf_.data());
-  if (!ReadBytes(env, info[1], "expected", value_size_, "valueSize", expected, &expected_len, &expected_type)) {
-    return Napi::Value();
+  if (!ReadBytes(env, argv[1], "expected", value_size_, "valueSize", expected, &expected_len, &expected_type)) {
+    return nullptr;
   }
-  if (!ReadBytes(env, info[2], "value", value_size_, "valueSize", value, &value_len, &type)) return Napi::Value();
-  uint64_t ttl = info.Length() > 3 ? TtlArg(env, info[3]) : 0;
+  if (!ReadBytes(env, argv[2], "value", value_size_, "valueSize", value, &value_len, &type)) return nullptr;
+  uint64_t ttl = argc > 3 ? TtlArg(env, argv[3]) : 0;
   Status s = table_.Cas(reinterpret_cast<const uint8_t*>(key_buf_.data()), key_len, expected, expected_len, value,
                         value_len, type, ttl);
-  return Napi::Boolean::New(env, s == Status::kOk);
+  return Bool(env, s == Status::kOk);
 }
 
-Napi::Value CacheWrap::JS_incr(const Napi::CallbackInfo& info) {
-  napi_env env = info.Env();
-  if (!CheckOpen(env, "incr")) return Napi::Value();
+// incr(key, delta, initial, ttlMs) -> number, or null when the cache is full
+// (lib/cache.js turns that into ERR_SHM_FULL).
+napi_value CacheWrap::JS_incr(napi_env env, napi_value* argv, size_t argc) {
+  if (!CheckOpen(env, "incr")) return nullptr;
   uint32_t key_len;
-  if (!ReadKey(env, info[0], &key_len)) return Napi::Value();
-  double delta = NumberArg(env, info[1], 1);
-  double initial = NumberArg(env, info[2], 0);
-  uint64_t ttl = info.Length() > 3 ? TtlArg(env, info[3]) : 0;
+  if (!ReadKey(env, argv[0], &key_len)) return nullptr;
+  double delta = NumberArg(env, argv[1], 1);
+  double initial = NumberArg(env, argv[2], 0);
+  uint64_t ttl = argc > 3 ? TtlArg(env, argv[3]) : 0;
   int64_t result = 0;
   const uint8_t* key = reinterpret_cast<const uint8_t*>(key_buf_.data());
   Status s = table_.Incr(key, key_len, static_cast<int64_t>(delta), static_cast<int64_t>(initial), ttl, &result);
-  if (s == Status::kOk) return Napi::Number::New(env, static_cast<double>(result));
-  if (s == Status::kFull) return info.Env().Null();  // lib/cache.js turns this into ERR_SHM_FULL
+  if (s == Status::kOk) {
+    napi_value v;
+    napi_create_double(env, static_cast<double>(result), &v);
+    return v;
+  }
+  if (s == Status::kFull) {
+    napi_value v;
+    napi_get_null(env, &v);
+    return v;
+  }
   ThrowIncrError(env, s, reinterpret_cast<const char*>(key), key_len, delta);
-  return Napi::Value();
+  return nullptr;
 }
 
-Napi::Value CacheWrap::JS_expire(const Napi::CallbackInfo& info) {
-  napi_env env = info.Env();
-  if (!CheckOpen(env, "expire")) return Napi::Value();
+napi_value CacheWrap::JS_expire(napi_env env, napi_value* argv, size_t) {
+  if (!CheckOpen(env, "expire")) return nullptr;
   uint32_t key_len;
-  if (!ReadKey(env, info[0], &key_len)) return Napi::Value();
-  uint64_t ttl = TtlArg(env, info[1]);
-  Status s = table_.Expire(reinterpret_cast<const uint8_t*>(key_buf_.data()), key_len, ttl);
-  return Napi::Boolean::New(env, s == Status::kOk);
+  if (!ReadKey(env, argv[0], &key_len)) return nullptr;
+  uint64_t ttl = TtlArg(env, argv[1]);
+  return Bool(env, table_.Expire(reinterpret_cast<const uint8_t*>(key_buf_.data()), key_len, ttl) == Status::kOk);
 }
 
-Napi::Value CacheWrap::JS_delete(const Napi::CallbackInfo& info) {
-  napi_env env = info.Env();
-  if (!CheckOpen(env, "delete")) return Napi::Value();
+napi_value CacheWrap::JS_delete(napi_env env, napi_value* argv, size_t) {
+  if (!CheckOpen(env, "delete")) return nullptr;
   uint32_t key_len;
-  if (!ReadKey(env, info[0], &key_len)) return Napi::Value();
-  Status s = table_.Delete(reinterpret_cast<const uint8_t*>(key_buf_.data()), key_len);
-  return Napi::Boolean::New(env, s == Status::kOk);
+  if (!ReadKey(env, argv[0], &key_len)) return nullptr;
+  return Bool(env, table_.Delete(reinterpret_cast<const uint8_t*>(key_buf_.data()), key_len) == Status::kOk);
 }
 
 Napi::Value CacheWrap::JS_clear(const Napi::CallbackInfo& info) {

@@ -21,14 +21,16 @@ class CacheWrap : public Napi::ObjectWrap<CacheWrap> {
 
  private:
   // --- JS-visible methods ---
-  Napi::Value JS_get(const Napi::CallbackInfo& info);
-  Napi::Value JS_has(const Napi::CallbackInfo& info);
-  Napi::Value JS_ttl(const Napi::CallbackInfo& info);
-  Napi::Value JS_set(const Napi::CallbackInfo& info);      // (key, value, ttlMs, mode 0=set 1=add 2=replace)
-  Napi::Value JS_cas(const Napi::CallbackInfo& info);      // (key, expected, value, ttlMs)
-  Napi::Value JS_incr(const Napi::CallbackInfo& info);     // (key, delta, initial, ttlMs)
-  Napi::Value JS_expire(const Napi::CallbackInfo& info);   // (key, ttlMs)
-  Napi::Value JS_delete(const Napi::CallbackInfo& info);
+  // Hot methods (installed by InstallFastMethods, called through Fast<>).
+  napi_value JS_get(napi_env env, napi_value* argv, size_t argc);
+  napi_value JS_has(napi_env env, napi_value* argv, size_t argc);
+  napi_value JS_ttl(napi_env env, napi_value* argv, size_t argc);
+  napi_value JS_set(napi_env env, napi_value* argv, size_t argc);     // (key, value, ttlMs, mode 0=set 1=add 2=replace)
+  napi_value JS_cas(napi_env env, napi_value* argv, size_t argc);     // (key, expected, value, ttlMs)
+  napi_value JS_incr(napi_env env, napi_value* argv, size_t argc);    // (key, delta, initial, ttlMs)
+  napi_value JS_expire(napi_env env, napi_value* argv, size_t argc);  // (key, ttlMs)
+  napi_value JS_delete(napi_env env, napi_value* argv, size_t argc);
+  // Prototype methods.
   Napi::Value JS_clear(const Napi::CallbackInfo& info);
   Napi::Value JS_purgeExpired(const Napi::CallbackInfo& info);
   Napi::Value JS_list(const Napi::CallbackInfo& info);     // (prefix|undefined, limit, withValues)
@@ -39,7 +41,7 @@ class CacheWrap : public Napi::ObjectWrap<CacheWrap> {
   Napi::Value JS_fastMethods(const Napi::CallbackInfo& info);
   Napi::Value JS_checkInvariants(const Napi::CallbackInfo& info);
 
-  // Converts a string/Buffer/Uint8Array argument into `out` (capacity >= limit + 5).
+  // Converts a string/Buffer/Uint8Array argument into `out` (capacity >= limit).
   // Returns false after throwing (wrong type, or more than `limit` bytes).
   bool ReadBytes(napi_env env, napi_value v, const char* arg, uint32_t limit, const char* option, uint8_t* out,
                  uint32_t* len, uint32_t* type);
@@ -48,8 +50,10 @@ class CacheWrap : public Napi::ObjectWrap<CacheWrap> {
   napi_value MakeValue(napi_env env, const uint8_t* data, uint32_t len, uint32_t type);
   void Close();
   static void CleanupHook(void* arg);
-  template <Napi::Value (CacheWrap::*M)(const Napi::CallbackInfo&)>
+  template <napi_value (CacheWrap::*M)(napi_env, napi_value*, size_t), size_t N>
   static napi_value Fast(napi_env env, napi_callback_info cbinfo);
+  static napi_value Undefined(napi_env env);
+  static napi_value Bool(napi_env env, bool b);
   void InstallFastMethods(napi_env env, napi_value target);
 
   Table table_;
@@ -64,6 +68,7 @@ class CacheWrap : public Napi::ObjectWrap<CacheWrap> {
   std::vector<uint64_t> value_buf_;
   std::vector<uint64_t> expected_buf_;
   std::vector<uint64_t> out_buf_;
+  std::vector<char16_t> utf16_buf_;  // a string argument's code units, max(keySize, valueSize) + 2
 };
 
 }  // namespace fsmm
