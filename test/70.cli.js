@@ -158,3 +158,38 @@ describe('cli: fast-shm', function () {
     }
   });
 });
+
+describe('observe option (what the CLI opens with)', function () {
+  const createCache = require('..');
+
+  it('an observer that outlives the last user removes the segment as that user would have', async function () {
+    const name = nextName('obs');
+    const h = await hold(name, { maxKeys: 8 }, [['k', 'v']]);
+    const o = createCache({ name, observe: true });
+    assert.equal(o.get('k'), 'v');
+    await release(h);
+    assert.equal(shmEntries(name).length, 2, 'the observer is still a user');
+    o.close();
+    assert.deepEqual(shmEntries(name), []);
+  });
+
+  it('adopts the stored geometry, refuses a missing segment, counts nothing', async function () {
+    const name = nextName('obs');
+    assert.throws(() => createCache({ name, observe: true }), { code: 'ENOENT' });
+    assert.deepEqual(shmEntries(name), []);
+    const owner = createCache({ name, maxKeys: 20, keySize: 10, valueSize: 30, evict: 'lru' });
+    try {
+      owner.set('a', '1');
+      const o = createCache({ name, observe: true, maxKeys: 999 });
+      const s = o.stats();
+      assert.deepEqual([s.capacity, s.keySize, s.valueSize], [20, 10, 30]);
+      o.get('a');
+      o.get('missing');
+      o.close();
+      assert.deepEqual([owner.stats().hits, owner.stats().misses], [0, 0]);
+    } finally {
+      owner.close();
+    }
+    assert.deepEqual(shmEntries(name), []);
+  });
+});
