@@ -7,6 +7,7 @@ const assert = require('node:assert/strict');
 const createCache = require('..');
 const { nextName } = require('./helpers/names');
 const { startWorkers, runAll, closeWorkers, killWorkers } = require('./helpers/workers');
+const { nowMs, waitPastExpiry } = require('./helpers/time');
 
 const WORKERS = 4;
 const LIMIT = 120000; // ms per awaited message; a busy 2-core machine
@@ -69,6 +70,29 @@ describe('46 multi-process atomicity (4 processes)', function () {
       assert.equal(cache.get(`race:${round}`), String(winner[round]), `race:${round} holds another worker's value`);
     }
     assert.equal(cache.keys({ prefix: 'race:' }).length, ROUNDS, 'one entry per key (no duplicates)');
+    await closeWorkers(ws, LIMIT);
+    assert.equal(cache.checkInvariants(), '');
+  });
+
+  it('4 processes racing add() over expired entries: exactly one reclaims each key', async function () {
+    await setup();
+    const ROUNDS = 100;
+    for (let r = 0; r < ROUNDS; r++) cache.set(`exp:${r}`, 'stale', { ttl: 30 });
+    await waitPastExpiry(nowMs(), 30);
+    const replies = await runAll(ws, { cmd: 'addRace', prefix: 'exp:', rounds: ROUNDS, parties: WORKERS }, go());
+    const winner = new Array(ROUNDS).fill(-1);
+    for (const r of replies) {
+      for (const round of r.won) {
+        assert.equal(winner[round], -1, `exp:${round} won by workers ${winner[round]} and ${r.id}`);
+        winner[round] = r.id;
+      }
+    }
+    for (let round = 0; round < ROUNDS; round++) {
+      assert.notEqual(winner[round], -1, `nobody reclaimed exp:${round}`);
+      assert.equal(cache.get(`exp:${round}`), String(winner[round]));
+      assert.equal(cache.ttl(`exp:${round}`), -1);
+    }
+    assert.equal(cache.keys({ prefix: 'exp:' }).length, ROUNDS);
     await closeWorkers(ws, LIMIT);
     assert.equal(cache.checkInvariants(), '');
   });
