@@ -186,6 +186,16 @@ describe('40 ttl: expiry', function () {
     assert.equal(c.ttl('a'), -1);
   });
 
+  it('the largest ttl (Number.MAX_SAFE_INTEGER) is accepted and does not wrap into the past', function () {
+    const c = make();
+    assert.equal(c.set('k', 'v', { ttl: Number.MAX_SAFE_INTEGER }), true);
+    assert.equal(c.get('k'), 'v');
+    assert.ok(c.ttl('k') > 1e15, `ttl ${c.ttl('k')}`);
+    assert.equal(c.expire('k', Number.MAX_SAFE_INTEGER), true);
+    assert.equal(c.has('k'), true);
+    assert.equal(c.purgeExpired(), 0);
+  });
+
   it('rejects bad ttls: negative, fractional, non-number', function () {
     const c = make();
     for (const bad of [-1, 1.5, NaN, Infinity]) {

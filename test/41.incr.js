@@ -136,6 +136,18 @@ describe('41 incr/decr', function () {
     assert.equal(l.stats().size, 2);
   });
 
+  it('incr of an expired counter in a full table (evict "none") reuses its slot instead of failing', async function () {
+    const c = make({ maxKeys: 2 });
+    c.incr('a', 5, { ttl: 40 });
+    const at = nowMs();
+    c.incr('b');
+    await waitPastExpiry(at, 40);
+    assert.equal(c.incr('a'), 1);
+    assert.equal(c.stats().size, 2);
+    assert.throws(() => c.incr('c'), { code: 'ERR_SHM_FULL' });
+    assert.equal(c.checkInvariants(), '');
+  });
+
   it('Buffer and string spellings of a key address the same counter', function () {
     const c = make();
     c.incr('ctr');
