@@ -5,11 +5,11 @@
  *   offset                       contents
  *   0                            Header (kHeaderBytes, 64-byte lines, see struct)
  *   kHeaderBytes                 StatBlock[kStatBlocks]   per-handle counters, one line each
- *   ref_offset()                 uint8_t ref[slot_count]  CLOCK reference bits, padded to 64
- *   slots_offset()               Slot[slot_count], each slot_bytes (a multiple of 64)
+ *   Geometry::ref_offset         uint8_t ref[slot_count]  CLOCK reference bits, padded to 64
+ *   Geometry::slots_offset       Slot[slot_count], each slot_bytes (a multiple of 64)
  *   region_bytes                 end
  *
- *   Slot i = record (record_bytes) + robust mutex at mutex_offset(), padded to 64:
+ *   Slot i = record (record_bytes) + robust mutex at Geometry::mutex_offset, padded to 64:
  *     0   u32 seq        seqlock version; odd while the record is being written
  *     4   u32 info       state:2 | type:2 | key_len:8 | value_len:20
  *     8   u64 expiry     CLOCK_MONOTONIC milliseconds; 0 = never expires
@@ -18,8 +18,8 @@
  *   For the default 64/256 sizes the record is exactly 336 bytes and the slot
  *   (record + 40-byte pthread_mutex_t + padding) is 384 bytes = 6 cache lines.
  *
- *   slot_count = ceil(4 * max_keys / 3) (+1 if that equals max_keys), so the
- *   table is at most 75% full when max_keys entries are stored. The entry
+ *   slot_count = ceil(4 * max_keys / 3) (> max_keys for every max_keys >= 1),
+ *   so the table is at most 75% full when max_keys entries are stored. The entry
  *   count, not the slot count, decides "full". Region size for the defaults:
  *     kHeaderBytes + kStatBlocks*64 + round64(slot_count) + slot_count*384
  *
@@ -76,18 +76,21 @@
  *       hold only the slot mutex and never change the key bytes or key_len, so
  *       a record they tear still has a valid key.
  *   K6  No JS, no allocation that can throw, no syscall other than the futex
- *       inside pthread_mutex_* while any of these locks is held.
+ *       inside pthread_mutex_* while any of these locks is held (the vDSO clock
+ *       read is allowed; CheckInvariants, test support only, allocates).
  *   M1  A move j -> hole: lock hole, lock j; mark j MOVING (K3); copy j into
  *       hole as LIVE (K3); clear j to EMPTY (K3); unlock both. An updater that
  *       waited on j's mutex therefore sees EMPTY or MOVING, never a stale LIVE.
  *
  * Crash recovery (robust mutexes; pthread_mutex_lock returns EOWNERDEAD)
- *   R1  Slot mutex, seq odd: the dead owner tore the record. Mark it TORN,
- *       make seq even, mark the mutex consistent, count a recovery. If the
- *       caller does not hold structure it then unlocks, takes structure (K2
- *       order) and removes the TORN slot by index. Only that entry is lost.
+ *   R1  Slot mutex, seq odd: the dead owner tore the record. Mark it TORN
+ *       (unless its info still says EMPTY: writers store info last, so an
+ *       insert that died before publishing left an EMPTY slot), make seq even,
+ *       mark the mutex consistent, count a recovery. If the caller does not
+ *       hold structure it then unlocks, takes structure (K2 order) and removes
+ *       the TORN slot by index. Only that entry is lost.
  *   R2  Slot mutex, seq even: the record is whole (the owner died between
- *       writes); mark the mutex consistent and go on.
+ *       writes); mark the mutex consistent, count a recovery and go on.
  *   R3  Structure mutex: the dead owner may have been anywhere in an insert,
  *       delete, shift, eviction, purge or clear. Repair (Table::RepairLocked):
  *       resolve every MOVING source (keep a whole LIVE copy of the same key
@@ -158,9 +161,8 @@ static_assert(RecordBytes(kDefaultKeySize, kDefaultValueSize) == 336, "default r
 static_assert(SlotBytes(336) == 384, "default slot must be 6 cache lines on x86-64 glibc");
 #endif
 
-constexpr uint64_t SlotCountFor(uint64_t max_keys) {
-  return (max_keys * 4 + 2) / 3 > max_keys ? (max_keys * 4 + 2) / 3 : max_keys + 1;
-}
+constexpr uint64_t SlotCountFor(uint64_t max_keys) { return (max_keys * 4 + 2) / 3; }
+static_assert(SlotCountFor(1) == 2 && SlotCountFor(3) == 4 && SlotCountFor(1024) == 1366, "L5: a slot stays EMPTY");
 
 // Per-handle counters (one writer: the handle that claimed it). Reads never
 // write a line shared with another handle (issue: reads dirty no shared line).

@@ -14,6 +14,7 @@ enum class Status {
   kMismatch,        // cas(): current value differs from the expected one
   kNotInteger,      // incr(): current value is not a decimal 64-bit integer
   kOutOfRange,      // incr(): result outside +-(2^53-1); nothing stored
+  kTooLarge,        // incr(): the result's decimal form is longer than value_size; nothing stored
   kLayoutMismatch,  // attach: header field differs (see OpenError)
   kSysError,        // a system call failed (see OpenError.err / .syscall)
   kInvalid,         // bad argument that the binding should have caught

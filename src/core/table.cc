@@ -146,18 +146,27 @@ Status Table::Open(const OpenOptions& opts, OpenError* error) {
   ref_ = base_ + g_.ref_offset;
   lru_ = h_->evict_mode == kEvictLru;
   touch_on_read_ = lru_ && !opts.observe;
-  // Claim a stat block; blocks of dead processes are folded into the retired
-  // totals and reused. Under structure so that two claimers cannot fold twice.
-  LockStructure();
+  // Claim a stat block: a free one, else one whose process is gone (its
+  // counters are folded into the retired totals first). Claims and folds run
+  // under structure so two claimers cannot fold one block twice; the liveness
+  // probes (kill(pid, 0), a syscall) run outside it (K6).
   StatBlock* blocks = reinterpret_cast<StatBlock*>(base_ + kHeaderBytes);
-  uint32_t pid = static_cast<uint32_t>(getpid());
+  const uint32_t pid = static_cast<uint32_t>(getpid());
   stats_ = nullptr;
+  uint32_t dead[kStatBlocks];
   for (int pass = 0; pass < 2 && stats_ == nullptr; pass++) {
-    for (uint32_t b = 0; b < kStatBlocks; b++) {
+    if (pass == 1) {
+      for (uint32_t b = 0; b < kStatBlocks; b++) {
+        uint32_t owner = blocks[b].owner_pid.load(std::memory_order_relaxed);
+        dead[b] = owner != 0 && kill(static_cast<pid_t>(owner), 0) != 0 && errno == ESRCH ? owner : 0;
+      }
+    }
+    LockStructure();
+    for (uint32_t b = 0; b < kStatBlocks && stats_ == nullptr; b++) {
       uint32_t owner = blocks[b].owner_pid.load(std::memory_order_relaxed);
-      if (owner != 0) {
-        if (pass == 0 || kill(static_cast<pid_t>(owner), 0) == 0 || errno != ESRCH) continue;
-        StatBlock& d = blocks[b];  // its process is gone: fold
+      if (owner != 0 && (pass == 0 || owner != dead[b])) continue;
+      if (owner != 0) {  // its process is gone: fold
+        StatBlock& d = blocks[b];
         h_->retired_hits.fetch_add(d.hits.exchange(0, std::memory_order_relaxed), std::memory_order_relaxed);
         h_->retired_misses.fetch_add(d.misses.exchange(0, std::memory_order_relaxed), std::memory_order_relaxed);
         h_->retired_sets.fetch_add(d.sets.exchange(0, std::memory_order_relaxed), std::memory_order_relaxed);
@@ -165,12 +174,11 @@ Status Table::Open(const OpenOptions& opts, OpenError* error) {
       }
       blocks[b].owner_pid.store(pid, std::memory_order_relaxed);
       stats_ = &blocks[b];
-      break;
     }
+    UnlockStructure();
   }
   own_block_ = stats_ != nullptr;
   if (!own_block_) stats_ = &h_->shared_stats;
-  UnlockStructure();
   return Status::kOk;
 }
 
@@ -510,7 +518,7 @@ Status Table::ApplyLocked(uint64_t i, const KeyRef& k, Mutation* m, uint64_t now
       }
       m->result = r;
       value_len = FormatInt64(r, m->number);
-      if (value_len > g_.value_size) return Status::kOutOfRange;
+      if (value_len > g_.value_size) return Status::kTooLarge;
       value = m->number;
       type = kTypeString;
       break;
@@ -588,9 +596,13 @@ Status Table::Mutate(const KeyRef& k, Mutation* m) {
       // fuzz/ops_fuzzer; regression in test/native/core_test.cc.
       int64_t r;
       uint8_t digits[24];
-      if (__builtin_add_overflow(m->initial, m->delta, &r) || r > kMaxSafeInteger || r < -kMaxSafeInteger ||
-          FormatInt64(r, digits) > g_.value_size) {
+      if (__builtin_add_overflow(m->initial, m->delta, &r) || r > kMaxSafeInteger || r < -kMaxSafeInteger) {
         s = Status::kOutOfRange;
+        break;
+      }
+      if (FormatInt64(r, digits) > g_.value_size) {
+        m->result = r;
+        s = Status::kTooLarge;
         break;
       }
     }
@@ -657,10 +669,8 @@ Status Table::Incr(const uint8_t* key, uint32_t key_len, int64_t delta, int64_t 
   m.initial = initial;
   m.ttl_ms = ttl_ms;
   Status s = Mutate(k, &m);
-  if (s == Status::kOk) {
-    *result = m.result;
-    CountWrite(&StatBlock::sets);
-  }
+  if (s == Status::kOk || s == Status::kTooLarge) *result = m.result;
+  if (s == Status::kOk) CountWrite(&StatBlock::sets);
   return s;
 }
 
@@ -977,45 +987,59 @@ void Table::RepairLocked() {
 
 void Table::List(const uint8_t* prefix, uint32_t prefix_len, uint64_t limit, bool with_values,
                  std::vector<ListedEntry>* entries, std::vector<uint8_t>* blob) {
-  entries->clear();
-  blob->clear();
-  uint64_t cap = std::min<uint64_t>(limit, g_.max_keys);
-  // Reserve before locking: nothing below reallocates (K6).
-  entries->reserve(cap);
-  blob->resize(cap * (RoundUp(g_.key_size, 8) + (with_values ? RoundUp(g_.value_size, 8) : 0)));
-  uint64_t now = NowMs();
-  size_t used = 0;
-  LockStructure();
-  for (uint64_t i = 0; i < g_.slot_count && entries->size() < cap; i++) {
-    uint32_t info = StableInfo(i);
-    if (InfoState(info) != kLive) continue;
-    uint32_t key_len = std::min(InfoKeyLen(info), g_.key_size);
-    if (key_len < prefix_len) continue;
-    uint8_t* kdst = blob->data() + used;
-    LoadWords(reinterpret_cast<uint64_t*>(kdst), KeyPtr(i), key_len);
-    if (prefix_len && memcmp(kdst, prefix, prefix_len) != 0) continue;
-    ListedEntry e{static_cast<uint32_t>(used), key_len, 0, 0, 0};
-    size_t next = used + RoundUp(key_len, 8);
-    if (with_values) {
-      // In-place updaters may run concurrently: read the value under its mutex.
-      bool torn = LockSlot(i);
-      uint32_t vinfo = Meta(i)->info.load(std::memory_order_relaxed);
-      uint64_t expiry = Meta(i)->expiry.load(std::memory_order_relaxed);
-      uint32_t value_len = std::min(InfoValueLen(vinfo), g_.value_size);
-      if (!torn) LoadWords(reinterpret_cast<uint64_t*>(blob->data() + next), ValuePtr(i), value_len);
-      UnlockSlot(i);
-      if (torn || IsExpired(expiry, now)) continue;
-      e.value_offset = static_cast<uint32_t>(next);
-      e.value_len = value_len;
-      e.type = InfoType(vinfo);
-      next += RoundUp(value_len, 8);
-    } else if (IsExpired(Meta(i)->expiry.load(std::memory_order_relaxed), now)) {
-      continue;
+  const uint64_t wanted = std::min<uint64_t>(limit, g_.max_keys);
+  const size_t per_entry = RoundUp(g_.key_size, 8) + (with_values ? RoundUp(g_.value_size, 8) : 0);
+  // Buffers are sized before locking so nothing below reallocates (K6). The
+  // first try sizes them from the current count (not maxKeys: an empty large
+  // cache must list cheaply); if inserts outgrew that before we locked, the
+  // walk stops and is repeated with room for everything.
+  uint64_t count = h_->count.load(std::memory_order_relaxed);
+  uint64_t cap = std::min<uint64_t>(wanted, count + count / 8 + 16);
+  for (;;) {
+    entries->clear();
+    entries->reserve(cap);
+    blob->assign(cap * per_entry, 0);
+    uint64_t now = NowMs();
+    size_t used = 0;
+    bool outgrown = false;
+    LockStructure();
+    for (uint64_t i = 0; i < g_.slot_count && entries->size() < wanted; i++) {
+      uint32_t info = StableInfo(i);
+      if (InfoState(info) != kLive) continue;
+      uint32_t key_len = std::min(InfoKeyLen(info), g_.key_size);
+      if (key_len < prefix_len) continue;
+      if (entries->size() == cap) {  // a match beyond the buffers' room
+        outgrown = true;
+        break;
+      }
+      uint8_t* kdst = blob->data() + used;
+      LoadWords(reinterpret_cast<uint64_t*>(kdst), KeyPtr(i), key_len);
+      if (prefix_len && memcmp(kdst, prefix, prefix_len) != 0) continue;
+      ListedEntry e{used, key_len, 0, 0, 0};
+      size_t next = used + RoundUp(key_len, 8);
+      if (with_values) {
+        // In-place updaters may run concurrently: read the value under its mutex.
+        bool torn = LockSlot(i);
+        uint32_t vinfo = Meta(i)->info.load(std::memory_order_relaxed);
+        uint64_t expiry = Meta(i)->expiry.load(std::memory_order_relaxed);
+        uint32_t value_len = std::min(InfoValueLen(vinfo), g_.value_size);
+        if (!torn) LoadWords(reinterpret_cast<uint64_t*>(blob->data() + next), ValuePtr(i), value_len);
+        UnlockSlot(i);
+        if (torn || IsExpired(expiry, now)) continue;
+        e.value_offset = next;
+        e.value_len = value_len;
+        e.type = InfoType(vinfo);
+        next += RoundUp(value_len, 8);
+      } else if (IsExpired(Meta(i)->expiry.load(std::memory_order_relaxed), now)) {
+        continue;
+      }
+      entries->push_back(e);
+      used = next;
     }
-    entries->push_back(e);
-    used = next;
+    UnlockStructure();
+    if (!outgrown) return;
+    cap = wanted;
   }
-  UnlockStructure();
 }
 
 void Table::GetStats(TableStats* out) {
@@ -1104,6 +1128,7 @@ const char* StatusName(Status s) {
     case Status::kMismatch: return "mismatch";
     case Status::kNotInteger: return "not an integer";
     case Status::kOutOfRange: return "out of range";
+    case Status::kTooLarge: return "too large";
     case Status::kLayoutMismatch: return "layout mismatch";
     case Status::kSysError: return "system error";
     case Status::kInvalid: return "invalid argument";

@@ -31,8 +31,10 @@ struct TableStats {
 };
 
 struct ListedEntry {
-  uint32_t key_offset, key_len;      // into the blob
-  uint32_t value_offset, value_len;  // into the blob (0/0 when values were not asked for)
+  size_t key_offset;    // into the blob
+  uint32_t key_len;
+  size_t value_offset;  // into the blob (0 when values were not asked for)
+  uint32_t value_len;
   uint32_t type;
 };
 
@@ -71,7 +73,8 @@ class Table {
   Status Cas(const uint8_t* key, uint32_t key_len, const uint8_t* expected, uint32_t expected_len,
              const uint8_t* value, uint32_t value_len, uint32_t type, uint64_t ttl_ms);
   // Adds delta to a decimal integer value; a missing key starts at initial and
-  // gets ttl_ms. kOk, kFull, kNotInteger, kOutOfRange (nothing stored).
+  // gets ttl_ms. kOk, kFull, kNotInteger, kOutOfRange, kTooLarge (nothing
+  // stored; *result holds the value that did not fit in value_size).
   Status Incr(const uint8_t* key, uint32_t key_len, int64_t delta, int64_t initial, uint64_t ttl_ms,
               int64_t* result);
   // Sets (ttl_ms > 0) or removes (0) the expiry of a present key. kOk or kNotFound.

@@ -369,7 +369,7 @@ napi_value CacheWrap::JS_incr(napi_env env, napi_value* argv, size_t argc) {
     napi_get_null(env, &v);
     return v;
   }
-  ThrowIncrError(env, s, reinterpret_cast<const char*>(key), key_len, delta);
+  ThrowIncrError(env, s, reinterpret_cast<const char*>(key), key_len, delta, result, value_size_);
   return nullptr;
 }
 
@@ -403,7 +403,7 @@ Napi::Value CacheWrap::JS_purgeExpired(const Napi::CallbackInfo& info) {
 
 Napi::Value CacheWrap::JS_list(const Napi::CallbackInfo& info) {
   napi_env env = info.Env();
-  if (!CheckOpen(env, "keys")) return Napi::Value();
+  if (!CheckOpen(env, info[2].ToBoolean() ? "entries" : "keys")) return Napi::Value();
   uint32_t prefix_len = 0;
   if (!info[0].IsUndefined() && !ReadKey(env, info[0], &prefix_len)) return Napi::Value();
   double limit_d = NumberArg(env, info[1], 0);

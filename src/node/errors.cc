@@ -127,17 +127,28 @@ void ThrowOpenError(napi_env env, const OpenError& e) {
   }
 }
 
-void ThrowIncrError(napi_env env, Status s, const char* key_bytes, size_t key_len, double delta) {
+void ThrowIncrError(napi_env env, Status s, const char* key_bytes, size_t key_len, double delta, int64_t result,
+                    size_t value_size) {
   std::string key(key_bytes, key_len);
   if (s == Status::kNotInteger) {
-    Throw(env, Kind::kTypeError, "ERR_SHM_NOT_INTEGER",
-          "Cannot increment \"" + key + "\": its value is not a decimal integer");
+    napi_throw(env, Make(env, Kind::kTypeError, "ERR_SHM_NOT_INTEGER",
+                         "Cannot increment \"" + key + "\": its value is not a decimal integer"));
     return;
   }
-  char m[160];
+  char m[200];
+  if (s == Status::kTooLarge) {
+    int digits = snprintf(m, sizeof m, "%lld", static_cast<long long>(result));
+    snprintf(m, sizeof m, "The result of incrementing \"%.64s\" (%lld) is %d bytes; the limit is %zu bytes (valueSize); nothing stored",
+             key.c_str(), static_cast<long long>(result), digits, value_size);
+    napi_value err = Make(env, Kind::kRangeError, "ERR_SHM_VALUE_TOO_LARGE", m);
+    SetNumber(env, err, "bytes", digits);
+    SetNumber(env, err, "limit", static_cast<double>(value_size));
+    napi_throw(env, err);
+    return;
+  }
   snprintf(m, sizeof m, "Incrementing by %.17g would leave the safe integer range (+-9007199254740991); nothing stored",
            delta);
-  Throw(env, Kind::kRangeError, "ERR_SHM_OUT_OF_RANGE", "\"" + key + "\": " + m);
+  napi_throw(env, Make(env, Kind::kRangeError, "ERR_SHM_OUT_OF_RANGE", "\"" + key + "\": " + m));
 }
 
 void ThrowInvalid(napi_env env, const char* message) { Throw(env, Kind::kRangeError, "ERR_INVALID_ARG_VALUE", message); }

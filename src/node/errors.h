@@ -22,7 +22,9 @@ void ThrowClosed(napi_env env, const char* method);
 // Open/unlink failures: Error with code (errno name or ERR_SHM_LAYOUT_MISMATCH), errno, syscall, field...
 void ThrowOpenError(napi_env env, const OpenError& e);
 // incr()'s failures: TypeError ERR_SHM_NOT_INTEGER, RangeError ERR_SHM_OUT_OF_RANGE.
-void ThrowIncrError(napi_env env, Status s, const char* key_bytes, size_t key_len, double delta);
+// RangeError ERR_SHM_VALUE_TOO_LARGE when the result (`result`) needs more than valueSize bytes.
+void ThrowIncrError(napi_env env, Status s, const char* key_bytes, size_t key_len, double delta, int64_t result,
+                    size_t value_size);
 // Anything else the JS layer should have prevented: RangeError ERR_INVALID_ARG_VALUE.
 void ThrowInvalid(napi_env env, const char* message);
 
