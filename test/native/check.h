@@ -1,11 +1,10 @@
 // Shared helpers for the native core tests (LMDB mtest style: plain programs,
 // one main() each, a failed CHECK prints where and aborts).
 //
-// Every test segment name comes from UniqueName() (pid + counter + tag) and is
-// removed by a NameGuard, so a run leaves nothing in /dev/shm even when a
-// CHECK aborts... except on abort, where the guard cannot run: the names carry
-// the pid so leftovers are attributable (build.sh removes fsmm.ntest-* of its
-// own runs afterwards).
+// Every test segment name comes from UniqueName() ("ntest-<tag>-<pid>-<n>")
+// and is removed by a NameGuard when its scope ends. A failed CHECK aborts,
+// so no guard runs: build.sh then removes the fsmm.ntest-* entries whose pid
+// is gone, and fails the run.
 #ifndef FSMM_TEST_NATIVE_CHECK_H_
 #define FSMM_TEST_NATIVE_CHECK_H_
 

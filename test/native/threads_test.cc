@@ -225,6 +225,53 @@ void RunPhase(const char* label, int threads, int ops, bool shared_handle) {
          label, threads, ops, elapsed, sh.incrs.load(), sh.shared_gets.load(), once_keys);
 }
 
+// K4 head-on: one thread keeps deleting the head of a chain that shares its
+// home with `target` and re-inserting it behind, so every delete shifts
+// `target` back by one slot; readers look `target` up lock-free all the time
+// and must never miss it (a miss would mean a probe stopped at a hole that
+// the shift was about to fill, with move_epoch not consulted).
+void RunShiftingChain(int readers, int rounds) {
+  NameGuard guard(UniqueName("shift"));
+  Table t;
+  MustOpen(&t, Options(guard.name, 32, kKeySize, kValueSize));
+  const uint64_t sc = SlotCount(&t);
+  const std::string target = "target";
+  const uint64_t home = HomeOf(target, sc);
+  int n = 0;
+  std::vector<std::string> chain;
+  for (int i = 0; i < 6; i++) chain.push_back(KeyWithHome("front", home, sc, &n));
+  for (auto& k : chain) CHECK_ST(Set(&t, k, "f"), Status::kOk);
+  CHECK_ST(Set(&t, target, "the-target"), Status::kOk);
+  std::atomic<bool> stop{false};
+  std::atomic<int> ready{0};
+  std::atomic<uint64_t> reads{0}, misses{0};
+  std::vector<std::thread> pool;
+  for (int r = 0; r < readers; r++) {
+    pool.emplace_back([&] {
+      std::string v;
+      ready.fetch_add(1);
+      while (!stop.load(std::memory_order_relaxed)) {
+        Status s = Get(&t, target, &v);
+        reads.fetch_add(1, std::memory_order_relaxed);
+        if (s != Status::kOk || v != "the-target") misses.fetch_add(1);
+      }
+    });
+  }
+  while (ready.load() < readers) std::this_thread::yield();
+  double start = NowSeconds();
+  for (int i = 0; i < rounds && misses.load() == 0; i++) {
+    const std::string& k = chain[static_cast<size_t>(i) % chain.size()];
+    CHECK_ST(Del(&t, k), Status::kOk);  // the chain's head: everything behind it shifts
+    CHECK_ST(Set(&t, k, "f"), Status::kOk);  // lands behind target
+  }
+  stop.store(true);
+  for (auto& th : pool) th.join();
+  CHECKF(misses.load() == 0, "%" PRIu64 " lock-free lookups of a present key missed during shifts (K4)", misses.load());
+  CHECK_INVARIANTS(t);
+  printf("  shifting chain: %d readers, %d delete+insert rounds, %" PRIu64 " lookups, no miss, %.2f s\n", readers,
+         rounds, reads.load(), NowSeconds() - start);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -236,6 +283,8 @@ int main(int argc, char** argv) {
   RunPhase("shared handle", threads, ops, true);
   printf("threads_test: one handle per thread\n");
   RunPhase("handle per thread", threads, ops, false);
+  printf("threads_test: lock-free lookups during backward shifts\n");
+  RunShiftingChain(threads - 1, ops * 10);
   printf("threads_test: ok\n");
   return 0;
 }
