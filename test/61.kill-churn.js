@@ -14,11 +14,16 @@ describe('kill -9 churn', function () {
   it('50 SIGKILLs of 4 churning processes lose no acknowledged write and never block 1 s', async () => {
     const r = await churn({ name: nextName('churn'), procs: 4, kills: 50, maxWait: 3, messageTimeoutMs: 30000 });
     console.log(`      ${r.kills} kills, ${r.ops} ops in ${r.seconds.toFixed(1)} s (${r.opsPerSecond} ops/s), ` +
-      `recoveries ${r.recoveries}, max op latency ${r.maxLatencyMs.toFixed(2)} ms, ` +
+      `recoveries ${r.recoveries}, max op latency ${r.maxLatencyMs.toFixed(2)} ms ` +
+      `(${r.maxLatencyRunqueueMs.toFixed(2)} ms of it waiting for a CPU at most), ` +
       `${r.keysChecked} private keys checked (${r.uncertainAtEnd} with more than one allowed state), ` +
       `${r.inexactTtlChecks} mid-run ttl_entries checks inexact`);
     assert.equal(r.kills, 50);
-    assert.ok(r.maxLatencyMs < 1000, `an operation blocked for ${r.maxLatencyMs} ms`);
+    // "Blocked" means waiting for another process's lock, not for a CPU: on a
+    // starved box the slowest operation's run-queue wait (an upper bound, from
+    // /proc/self/schedstat) is not counted against the 1 s bound.
+    assert.ok(r.maxLatencyMs - r.maxLatencyRunqueueMs < 1000,
+      `an operation blocked for ${r.maxLatencyMs} ms (${r.maxLatencyRunqueueMs} ms of it runnable but not running)`);
     assert.ok(r.ops > 0);
   });
 });
