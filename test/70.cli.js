@@ -173,6 +173,29 @@ describe('observe option (what the CLI opens with)', function () {
     assert.deepEqual(shmEntries(name), []);
   });
 
+  it('observing a stale segment does not stop the next opener from reinitialising it', async function () {
+    const name = nextName('obs');
+    const h = await hold(name, { maxKeys: 8 }, [['k', 'v']]);
+    h.kill('SIGKILL');
+    await h.exited();
+    const o = createCache({ name, observe: true });
+    try {
+      assert.equal(o.get('k'), 'v', 'the observer sees what the dead user left');
+      const fresh = createCache({ name, maxKeys: 8 });
+      try {
+        assert.equal(fresh.stats().size, 0, 'a stale segment is reinitialised by its next opener, observer or not');
+        fresh.set('new', '1');
+        assert.equal(o.get('new'), undefined, 'the observer keeps its snapshot');
+        assert.equal(o.get('k'), 'v');
+      } finally {
+        fresh.close();
+      }
+    } finally {
+      o.close();
+    }
+    assert.deepEqual(shmEntries(name), []);
+  });
+
   it('adopts the stored geometry, refuses a missing segment, counts nothing', async function () {
     const name = nextName('obs');
     assert.throws(() => createCache({ name, observe: true }), { code: 'ENOENT' });

@@ -280,7 +280,29 @@ Status Segment::Open(const OpenOptions& opts, OpenError* e) {
       return fail(v);
     }
   }
-  if (opts.persist) h->flags.fetch_or(kFlagPersist, std::memory_order_relaxed);  // P6
+  if (opts.observe && no_live_user) {
+    // Observer of a segment nobody is attached to (stale, or persistent and
+    // idle): we hold P1 and there is no live user, so nobody writes and a
+    // private copy is a consistent snapshot. Working on the copy leaves the
+    // segment exactly as found: no P2 registration (which would stop the next
+    // opener's P4 reinitialisation of a stale segment) and no P5 at close.
+    void* copy = mmap(nullptr, map_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (copy == MAP_FAILED) {
+      int err = errno;
+      munmap(p, map_bytes);
+      return fail(SysFail(e, "mmap", err, "cannot copy shared memory segment \"" + opts.name + "\""));
+    }
+    memcpy(copy, p, map_bytes);
+    munmap(p, map_bytes);
+    close(fd);
+    fd_ = -1;
+    base_ = static_cast<uint8_t*>(copy);
+    geometry_ = wanted;
+    initialised_ = false;
+    private_copy_ = true;
+    return Status::kOk;
+  }
+  if (opts.persist && !opts.observe) h->flags.fetch_or(kFlagPersist, std::memory_order_relaxed);  // P6
   if (flock(fd, LOCK_SH) != 0) {  // P2 (converts our EX, still under P1)
     int err = errno;
     munmap(p, map_bytes);
@@ -290,12 +312,17 @@ Status Segment::Open(const OpenOptions& opts, OpenError* e) {
   base_ = base;
   geometry_ = wanted;
   initialised_ = init;
-  keep_on_close_ = opts.observe && no_live_user;
   return Status::kOk;
 }
 
 void Segment::Close() {
   if (base_ == nullptr) return;
+  if (private_copy_) {  // an observer's snapshot: the segment was never registered with
+    munmap(base_, geometry_.region_bytes);
+    base_ = nullptr;
+    private_copy_ = false;
+    return;
+  }
   const std::string seg_name = ShmNameFor(name_);
   OpenError ignored;
   NameLock lock;
@@ -304,7 +331,7 @@ void Segment::Close() {
   munmap(base_, geometry_.region_bytes);
   base_ = nullptr;
   flock(fd_, LOCK_UN);
-  if (locked && !persist && !keep_on_close_ && flock(fd_, LOCK_EX | LOCK_NB) == 0) {  // P5
+  if (locked && !persist && flock(fd_, LOCK_EX | LOCK_NB) == 0) {  // P5
     // Only unlink the name if it still refers to our inode (Unlink() + a new
     // segment may have replaced it).
     struct stat ours, theirs;

@@ -53,9 +53,12 @@ struct OpenOptions {
   mode_t mode = 0600;
   bool attach_only = false;  // never create or reinitialise; adopt the stored geometry
   // Observer (implies attach_only; used by bin/fast-shm): leaves the segment as
-  // it found it. It registers as a user (P2) so nobody reinitialises the region
-  // under its mapping, but if no other user was live at open (a stale segment,
-  // P4), its Close() never unlinks (P5 skipped); and its reads set no CLOCK bits.
+  // it found it. If no user is live at open (a stale or idle persistent
+  // segment) it works on a private snapshot copied under P1, registers nothing
+  // and touches nothing. Otherwise it attaches like any user (P2), so nobody
+  // reinitialises the region under its mapping, and if it outlives the users
+  // it found, its Close() applies P5 as the last of them would have. Its
+  // reads set no CLOCK bits; it never sets the persist flag.
   bool observe = false;
 };
 
@@ -99,7 +102,7 @@ class Segment {
   Geometry geometry_;
   std::string name_;
   bool initialised_ = false;  // this handle (re)initialised the region
-  bool keep_on_close_ = false;  // observer that found no live user: Close() must not unlink
+  bool private_copy_ = false;  // base_ is an observer's private snapshot (OpenOptions::observe)
 };
 
 }  // namespace fsmm
