@@ -143,12 +143,12 @@ function percentile(sorted, p) {
 function fmtInt(n) { return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-'; }
 function fmtNum(n, d = 2) { return Number.isFinite(n) ? n.toFixed(d) : '-'; }
 
-/** Prints rows (arrays of strings) under headers, right-aligning all but the first column. */
-function printTable(headers, rows, out = console.log) {
+/** Prints rows (arrays of strings) under headers; the first `left` columns left-aligned, the rest right. */
+function printTable(headers, rows, { left = 1, out = console.log } = {}) {
   const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => String(r[c]).length)));
-  const line = (cells) => '| ' + cells.map((v, c) => (c === 0 ? String(v).padEnd(widths[c]) : String(v).padStart(widths[c]))).join(' | ') + ' |';
+  const line = (cells) => '| ' + cells.map((v, c) => (c < left ? String(v).padEnd(widths[c]) : String(v).padStart(widths[c]))).join(' | ') + ' |';
   out(line(headers));
-  out('|' + widths.map((w, c) => (c === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|');
+  out('|' + widths.map((w, c) => (c < left ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|');
   for (const r of rows) out(line(r));
 }
 

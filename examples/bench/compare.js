@@ -89,7 +89,8 @@ async function runCell({ kind, workload, procs, name, seconds, serve }) {
     const done = workers.map((worker) => waitFor(worker, (m) => m && m.done, 'done', 60000 + seconds * 4000));
     for (const worker of workers) worker.send({ cmd: 'go' });
     const results = await Promise.all(done);
-    return results.reduce((sum, r) => sum + r.ops / (r.ns / 1e9), 0);
+    const meds = results.map((r) => r.medianNs).sort((a, b) => a - b);
+    return { opsPerSec: results.reduce((sum, r) => sum + r.ops / (r.ns / 1e9), 0), medianNs: meds[Math.floor((meds.length - 1) / 2)] };
   } finally {
     await Promise.all(workers.map((worker) => new Promise((resolve) => {
       if (worker.isDead()) return resolve();
@@ -176,12 +177,16 @@ async function redisCell(redis, workload, pipelined, seconds, keys, values) {
   const end = t0 + BigInt(Math.round(seconds * 1e9));
   let ops = 0;
   let now = t0;
+  const chunks = [];
   do {
+    const c0 = now;
     await once(100);
     ops += 100;
     now = process.hrtime.bigint();
+    chunks.push(Number(now - c0) / 100);
   } while (now < end);
-  return ops / (Number(now - t0) / 1e9);
+  chunks.sort((a, b) => a - b);
+  return { opsPerSec: ops / (Number(now - t0) / 1e9), medianNs: chunks[Math.floor((chunks.length - 1) / 2)] };
 }
 
 // ---- main ---------------------------------------------------------------------------
@@ -205,9 +210,10 @@ async function main() {
 
   const rows = [];
   const byKey = new Map();
-  const record = (workload, contender, procs, opsPerSec, note = '') => {
-    byKey.set(`${workload}|${contender}|${procs}`, opsPerSec);
-    rows.push({ workload, contender, procs, opsPerSec, note });
+  // result: { opsPerSec, medianNs } (medianNs: median per-op time while running, over chunks; the median of the workers)
+  const record = (workload, contender, procs, result) => {
+    byKey.set(`${workload}|${contender}|${procs}`, result.opsPerSec);
+    rows.push({ workload, contender, procs, ...result });
   };
   const progress = (s) => process.stderr.write(`  ${s}\n`);
 
@@ -275,18 +281,21 @@ async function main() {
   rows.sort((a, b) => order.indexOf(a.workload) - order.indexOf(b.workload));
   console.log(`\n### one table: aggregate ops/s over all processes (${os.cpus().length} cores: more processes than cores cannot scale)`);
   printTable(
-    ['workload', 'contender', 'procs', 'ops/s (aggregate)', 'µs/op per process', 'vs fsmm, same procs', 'scale vs 1 proc'],
+    ['workload', 'contender', 'procs', 'ops/s (aggregate)', 'µs/op per process', 'median µs/op', 'vs fsmm, same procs', 'scale vs 1 proc'],
     rows.map((r) => {
       const fsmm = byKey.get(`${r.workload}|fsmm shared store|${r.procs}`) ?? byKey.get(`${r.workload}|fsmm shared store|1`);
       const one = byKey.get(`${r.workload}|${r.contender}|1`);
       return [WORKLOADS[r.workload], r.contender, String(r.procs), fmtInt(r.opsPerSec),
-        fmtNum((r.procs / r.opsPerSec) * 1e6, 3),
+        fmtNum((r.procs / r.opsPerSec) * 1e6, 3), fmtNum(r.medianNs / 1000, 3),
         fsmm ? `${fmtNum(r.opsPerSec / fsmm, 3)}x` : '-',
         r.procs > 1 && one ? `${fmtNum(r.opsPerSec / one, 2)}x` : '-'];
     }),
+    { left: 2 },
   );
   console.log('vs fsmm = this ops/s ÷ fsmm ops/s with the same number of processes (1 for redis and IPC rows: one client, one request in flight unless pipelined).');
-  console.log('µs/op per process = procs ÷ aggregate ops/s (a time-sliced process counts its waiting time).');
+  console.log('µs/op per process = procs ÷ aggregate ops/s (a time-sliced process counts its waiting time); ' +
+    'median µs/op = median over chunks of 1000 ops (100 for redis/IPC) while running, the median worker: ' +
+    'per-op cost with preemption mostly filtered out, so it shows contention between processes rather than CPU sharing.');
   console.log(redisNote);
   console.log(`segment invariants after the run: ${problems || 'ok'}; total time ${((Date.now() - started) / 1000).toFixed(1)} s`);
   console.log(`load average at the end ${require('node:os').loadavg().map((l) => l.toFixed(2)).join(' ')} ` +

@@ -6,7 +6,8 @@
 //        kind: 'fsmm' (attach the primary's segment), 'map' (a private Map), 'ipc' (ask the primary)
 //   worker  -> {ready:true}                  after attaching/filling and a warm-up
 //   primary -> {cmd:'go'}                    sent to every worker of a cell at once
-//   worker  -> {done:true, ops, ns}          after running `seconds` of the workload
+//   worker  -> {done:true, ops, ns, medianNs} after running `seconds` of the workload
+//              (medianNs: median per-op time over chunks of 1000 ops, 100 for ipc)
 //   primary -> {cmd:'exit'}                  the worker closes its handle and exits
 // For kind 'ipc' the worker sends {q:id, op:'get'|'set', k, v} and awaits {r:id, v}.
 const common = require('./common');
@@ -42,6 +43,11 @@ function syncOp(store, workload) {
   }
 }
 
+function median(list) {
+  const sorted = Float64Array.from(list).sort();
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
 function isGet(workload, i) {
   return workload === 'get' || (workload === 'mixed70' && i % 10 < 7) || (workload === 'mixed50' && (i & 1) === 0);
 }
@@ -61,12 +67,15 @@ function syncRunner(op, start) {
       const end = t0 + BigInt(Math.round(seconds * 1e9));
       let ops = 0;
       let now = t0;
+      const chunks = [];
       do {
+        const c0 = now;
         step(1000);
         ops += 1000;
         now = process.hrtime.bigint();
+        chunks.push(Number(now - c0) / 1000);
       } while (now < end);
-      return { ops, ns: Number(now - t0) };
+      return { ops, ns: Number(now - t0), medianNs: median(chunks) };
     },
   };
 }
@@ -97,7 +106,9 @@ function ipcRunner(workload, start) {
       const end = t0 + BigInt(Math.round(seconds * 1e9));
       let ops = 0;
       let now = t0;
+      const chunks = [];
       do {
+        const c0 = now;
         for (let c = 0; c < 100; c++) {
           const v = await request(i);
           if (isGet(workload, i) && v !== values[i]) throw new Error(`ipc get(${keys[i]}) returned ${v}`);
@@ -105,8 +116,9 @@ function ipcRunner(workload, start) {
         }
         ops += 100;
         now = process.hrtime.bigint();
+        chunks.push(Number(now - c0) / 100);
       } while (now < end);
-      return { ops, ns: Number(now - t0) };
+      return { ops, ns: Number(now - t0), medianNs: median(chunks) };
     },
   };
 }
@@ -134,7 +146,7 @@ process.on('message', async (m) => {
       process.send({ ready: true });
     } else if (m.cmd === 'go') {
       const r = await runner.run(runner.seconds);
-      process.send({ done: true, ops: r.ops, ns: r.ns });
+      process.send({ done: true, ops: r.ops, ns: r.ns, medianNs: r.medianNs });
     } else if (m.cmd === 'exit') {
       closeAll();
       process.disconnect();
