@@ -76,3 +76,31 @@ describe('stores: express-session across cluster workers', function () {
     assert.equal(fits.status, 200);
   });
 });
+
+describe('stores: FastShmSessionStore contract', function () {
+  const createCache = require('..');
+  const { FastShmSessionStore } = require('../lib/stores/express-session');
+  const call = (fn, ...args) => new Promise((resolve, reject) => fn(...args, (err, v) => (err ? reject(err) : resolve(v))));
+
+  it('touch() moves the TTL to the cookie lifetime; an expired cookie removes the session', async function () {
+    const cache = createCache({ name: nextName('sess'), maxKeys: 4, valueSize: 256 });
+    try {
+      const store = new FastShmSessionStore({ cache, prefix: 'p:', ttl: 5000 });
+      await call(store.set.bind(store), 'a', { cookie: { maxAge: 1000 }, user: 'x' });
+      assert.ok(cache.ttl('p:a') > 0 && cache.ttl('p:a') <= 1000);
+      await call(store.touch.bind(store), 'a', { cookie: { expires: new Date(Date.now() + 600000).toISOString() } });
+      assert.ok(cache.ttl('p:a') > 1000 && cache.ttl('p:a') <= 600000, `ttl ${cache.ttl('p:a')}`);
+      await call(store.set.bind(store), 'b', { cookie: {}, user: 'y' }); // browser-session cookie: options.ttl
+      assert.ok(cache.ttl('p:b') > 1000 && cache.ttl('p:b') <= 5000);
+      assert.deepEqual(await call(store.get.bind(store), 'b'), { cookie: {}, user: 'y' });
+      await call(store.set.bind(store), 'b', { cookie: { maxAge: -1 } });
+      assert.equal(await call(store.get.bind(store), 'b'), null, 'an already expired cookie deletes the session');
+      await call(store.set.bind(store), 'c', { cookie: { maxAge: 1000 } });
+      await call(store.set.bind(store), 'd', { cookie: { maxAge: 1000 } });
+      await call(store.set.bind(store), 'e', { cookie: { maxAge: 1000 } });
+      await assert.rejects(call(store.set.bind(store), 'f', { cookie: { maxAge: 1000 } }), { code: 'ERR_SHM_FULL', message: /is full \(maxKeys 4\)/ });
+    } finally {
+      cache.close();
+    }
+  });
+});
