@@ -126,6 +126,8 @@ async function main() {
     apps.push({ name: 'fast-sharedmemory-mmap', ...(await startApp('shm')) });
     if (!redis) console.log('redis-server is not installed: skipping the Redis run (install it with: apt-get install redis-server)\n');
     else apps.push({ name: 'redis (ioredis)', ...(await startApp('redis', ['--redis-port', String(redis.port)])) });
+    // A discarded round first: JIT in the workers and in autocannon itself.
+    for (const a of apps) await autocannon({ url: `http://127.0.0.1:${a.port}/`, connections: CONNECTIONS, duration: 3 });
     const runs = new Map(apps.map((a) => [a.name, []]));
     for (let round = 0; round < ROUNDS; round++) {
       for (const a of apps) runs.get(a.name).push(await measure(a.name, a.port));
