@@ -190,7 +190,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                    expect < -fsmm::kMaxSafeInteger) {
           want = Status::kOutOfRange;  // checked before room is made
         } else if (std::to_string(expect).size() > o.value_size) {
-          want = Status::kOutOfRange;  // checked before room is made
+          want = Status::kTooLarge;  // checked before room is made
         } else {
           want = room ? Status::kOk : Status::kFull;
         }

@@ -5,6 +5,7 @@
 #         core_test, crash_test (fork + crash points), threads_test
 #   tsan: -fsanitize=thread (clang++), threads_test only: TSan does not support
 #         fork() of a multi-threaded process, so the crash tests stay out of it.
+#   fuzz: the libFuzzer targets replay the committed corpus fuzz/corpus/*.
 # Any sanitizer report fails the run (halt_on_error; TSan exits 66).
 # Usage: test/native/build.sh [--build-only]   (outputs in test/native/out/)
 set -euo pipefail
@@ -40,6 +41,8 @@ build() {  # build <config> <compiler> <flags...> -- <tests...>
 echo "test:native: building (asan+ubsan with $CXX_ASAN, tsan with $CXX_TSAN)"
 build asan "$CXX_ASAN" -fsanitize=address,undefined -fno-sanitize-recover=all -- core_test crash_test threads_test
 build tsan "$CXX_TSAN" -fsanitize=thread -- threads_test
+# The fuzz targets, to replay the committed corpus (regression inputs included).
+CXX_FUZZ=$CXX_TSAN bash fuzz/run.sh --build-only >/dev/null
 [ "${1:-}" = "--build-only" ] && exit 0
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1}
@@ -59,13 +62,20 @@ run() {
 run "$OUT/asan/core_test"
 run "$OUT/asan/crash_test"
 run "$OUT/asan/threads_test"
-run "$OUT/tsan/threads_test"
+# clang 14's TSan needs the usual address-space layout; a kernel with more
+# mmap randomisation makes it abort ("unexpected memory mapping"), so run it
+# without ASLR where the personality call is allowed.
+NORAND=()
+if command -v setarch >/dev/null && setarch "$(uname -m)" -R true 2>/dev/null; then NORAND=(setarch "$(uname -m)" -R); fi
+run "${NORAND[@]}" "$OUT/tsan/threads_test"
+run fuzz/out/ops_fuzzer fuzz/corpus/ops_fuzzer/*
+run fuzz/out/attach_fuzzer fuzz/corpus/attach_fuzzer/*
 
 # A failed CHECK aborts before its guards unlink: remove this run's leftovers
 # (names carry the pid of the test process, which is gone by now).
 shopt -s nullglob
-for f in /dev/shm/fsmm.ntest-*; do
-  pid=$(echo "$f" | sed -E 's/.*ntest-[a-z0-9]+-([0-9]+)-.*/\1/')
+for f in /dev/shm/fsmm.ntest-* /dev/shm/fsmm.fuzz-*; do
+  pid=$(echo "$f" | sed -E 's/.*(ntest|fuzz)-[a-z0-9]+-([0-9]+).*/\2/')
   if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
     echo "test:native: removing leftover $f" >&2
     rm -f "$f"

@@ -444,7 +444,7 @@ void TestFailedIncrEvictsNothing() {
   int64_t r = 0;
   CHECK_ST(t.Incr(U8("n"), 1, fsmm::kMaxSafeInteger, 1, 0, &r), Status::kOutOfRange);
   CHECK_ST(t.Incr(U8("n"), 1, INT64_MAX, 1, 0, &r), Status::kOutOfRange);
-  CHECK_ST(t.Incr(U8("n"), 1, 10000, 0, 0, &r), Status::kOutOfRange);  // "10000" > valueSize 4
+  CHECK_ST(t.Incr(U8("n"), 1, 10000, 0, 0, &r), Status::kTooLarge);  // "10000" > valueSize 4
   fsmm::TableStats st;
   t.GetStats(&st);
   CHECK(st.evictions == 0 && st.size == 4);
