@@ -34,7 +34,7 @@ Commands:
                                     their mapping until they close)
 
 Options:
-  --json        machine-readable output on stdout
+  --json        machine-readable output on stdout (errors: one JSON object on stderr)
   --help, -h    this text
 
 Exit codes: 0 ok, 1 usage error, 2 segment or key not found, 3 other failure.
@@ -356,18 +356,19 @@ function run(argv, out) {
   }
 }
 
+// Errors go to stderr: a line of text, or with --json one JSON object
+// { error, exitCode } (stdout then stays empty or valid JSON).
 function main() {
+  const argv = process.argv.slice(2);
   let code;
   try {
-    code = run(process.argv.slice(2), (s) => process.stdout.write(s.length ? s + '\n' : ''));
+    code = run(argv, (s) => process.stdout.write(s.length ? s + '\n' : ''));
   } catch (err) {
-    if (err instanceof CliError) {
-      process.stderr.write(`fast-shm: ${err.message}\n`);
-      code = err.exitCode;
-    } else {
-      process.stderr.write(`fast-shm: ${err.stack || err}\n`);
-      code = EXIT.FAILED;
-    }
+    const known = err instanceof CliError;
+    code = known ? err.exitCode : EXIT.FAILED;
+    const message = known ? err.message : String(err.stack || err);
+    if (argv.includes('--json')) process.stderr.write(JSON.stringify({ error: message.split('\n')[0], exitCode: code }) + '\n');
+    else process.stderr.write(`fast-shm: ${message}\n`);
   }
   process.exitCode = code;
 }

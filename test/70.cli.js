@@ -112,6 +112,8 @@ describe('cli: fast-shm', function () {
       assert.match(r.stderr, new RegExp(`no segment named "${name}"`));
       assert.deepEqual(shmEntries(name), []);
     }
+    const j = await cli('get', name, 'k', '--json');
+    assert.deepEqual([j.code, j.stdout, JSON.parse(j.stderr)], [2, '', { error: `no segment named "${name}" (/dev/shm/fsmm.${name})`, exitCode: 2 }]);
   });
 
   it('leaves a stale segment (its last user died) in place, reports it, and unlinks it on request', async function () {
