@@ -71,7 +71,7 @@ async function startRedis() {
     proc.on('exit', (code) => reject(new Error(`redis-server exited (${code}): ${out.slice(-500)}`)));
   }), 30000, 'redis-server start');
   proc.stdout.resume();
-  return { port, stop: () => { proc.kill('SIGTERM'); children.delete(proc); fs.rmSync(dir, { recursive: true, force: true }); } };
+  return { port, pid: proc.pid, stop: () => { proc.kill('SIGTERM'); children.delete(proc); fs.rmSync(dir, { recursive: true, force: true }); } };
 }
 
 async function startApp(backend, extra = []) {
@@ -81,14 +81,38 @@ async function startApp(backend, extra = []) {
     app.on('message', (m) => m.type === 'ready' && resolve(m));
     app.on('exit', (code) => reject(new Error(`http-cluster (${backend}) exited (${code}) before it was ready`)));
   }), 60000, `http-cluster ${backend}`);
+  const cpu = () => withTimeout(new Promise((resolve) => {
+    app.once('message', function onCpu(m) {
+      if (m.type === 'cpu') resolve(m.micros);
+      else app.once('message', onCpu);
+    });
+    app.send({ type: 'cpu' });
+  }), 30000, 'worker CPU time');
   const stop = () => withTimeout(new Promise((resolve) => {
     app.on('exit', resolve);
     app.kill('SIGTERM');
   }), 30000, 'http-cluster stop').finally(() => children.delete(app));
-  return { port, stop };
+  return { port, stop, cpu };
 }
 
-async function measure(backend, port) {
+// CPU time (user+system, µs) of a process, from /proc/<pid>/stat.
+function procCpuMicros(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime
+  return (ticks * 1e6) / CLK_TCK;
+}
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' })) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+// Server CPU per request (workers, plus redis-server for Redis) is reported
+// beside req/s: on a busy machine throughput follows the neighbours' load,
+// while the CPU each request costs the server barely does.
+async function measure(backend, port, serverCpu) {
   const base = `http://127.0.0.1:${port}`;
   const login = await fetch(`${base}/login?user=demo`, { method: 'POST', signal: AbortSignal.timeout(30000) });
   if (login.status !== 200) throw new Error(`${backend}: login answered ${login.status}`);
@@ -97,16 +121,18 @@ async function measure(backend, port) {
   if (check.user !== 'demo') throw new Error(`${backend}: the session was not found through another request: ${JSON.stringify(check)}`);
   // Warm-up (connections, JIT), then the measured run.
   await autocannon({ url: base, connections: CONNECTIONS, duration: 1, headers: { cookie } });
+  const cpu0 = await serverCpu();
   const r = await autocannon({ url: base, connections: CONNECTIONS, duration: SECONDS, headers: { cookie } });
+  const cpuPerReq = Math.round((await serverCpu()) - cpu0) / Math.max(1, r.requests.total);
   return {
-    backend, reqPerSec: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99,
+    backend, reqPerSec: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, cpuPerReq: Math.round(cpuPerReq),
     total: r.requests.total, non2xx: r.non2xx, errors: r.errors + r.timeouts,
   };
 }
 
 function printTable(rows) {
-  const head = ['backend', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'non-2xx', 'errors'];
-  const cells = rows.map((r) => [r.backend, r.reqPerSec, r.p50, r.p99, r.total, r.non2xx, r.errors].map(String));
+  const head = ['backend', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'requests', 'non-2xx', 'errors'];
+  const cells = rows.map((r) => [r.backend, r.reqPerSec, r.p50, r.p99, r.cpuPerReq, r.total, r.non2xx, r.errors].map(String));
   const w = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c) => `| ${c.map((v, i) => (i === 0 ? v.padEnd(w[i]) : v.padStart(w[i]))).join(' | ')} |`;
   console.log(line(head));
@@ -123,22 +149,26 @@ async function main() {
   const apps = [];
   const redis = await startRedis();
   try {
-    apps.push({ name: 'fast-sharedmemory-mmap', ...(await startApp('shm')) });
+    const shm = await startApp('shm');
+    apps.push({ name: 'fast-sharedmemory-mmap', ...shm, serverCpu: shm.cpu });
     if (!redis) console.log('redis-server is not installed: skipping the Redis run (install it with: apt-get install redis-server)\n');
-    else apps.push({ name: 'redis (ioredis)', ...(await startApp('redis', ['--redis-port', String(redis.port)])) });
+    else {
+      const app = await startApp('redis', ['--redis-port', String(redis.port)]);
+      apps.push({ name: 'redis (ioredis)', ...app, serverCpu: async () => (await app.cpu()) + procCpuMicros(redis.pid) });
+    }
     // A discarded round first: JIT in the workers and in autocannon itself.
     for (const a of apps) await autocannon({ url: `http://127.0.0.1:${a.port}/`, connections: CONNECTIONS, duration: 3 });
     const runs = new Map(apps.map((a) => [a.name, []]));
     for (let round = 0; round < ROUNDS; round++) {
-      for (const a of apps) runs.get(a.name).push(await measure(a.name, a.port));
+      for (const a of apps) runs.get(a.name).push(await measure(a.name, a.port, a.serverCpu));
     }
     const rows = apps.map((a) => {
       const sorted = [...runs.get(a.name)].sort((x, y) => x.reqPerSec - y.reqPerSec);
-      return { ...sorted[Math.floor(sorted.length / 2)], all: runs.get(a.name).map((r) => r.reqPerSec).join(', ') };
+      return { ...sorted[Math.floor(sorted.length / 2)], all: runs.get(a.name).map((r) => `${r.reqPerSec} (${r.cpuPerReq} µs)`).join(', ') };
     });
     printTable(rows);
     console.log('');
-    for (const r of rows) console.log(`# ${r.backend}: req/s of each run: ${r.all}`);
+    for (const r of rows) console.log(`# ${r.backend}: req/s (server CPU µs/req) of each run: ${r.all}`);
   } finally {
     for (const a of apps) await a.stop();
     if (redis) redis.stop();

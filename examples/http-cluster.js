@@ -8,7 +8,8 @@
 //   node examples/http-cluster.js [--port 3000] [--workers N] [--backend shm|redis] [--redis-port 6379]
 //     GET  /        the session's user and views, this worker's pid
 //     POST /login   ?user=name: starts a session (Set-Cookie)
-//   The primary reports { type: 'ready', port } over IPC when forked by a parent.
+//   The primary reports { type: 'ready', port } over IPC when forked by a parent,
+//   and answers { type: 'cpu' } with the workers' CPU time ({ type: 'cpu', micros }).
 const cluster = require('node:cluster');
 const os = require('node:os');
 const net = require('node:net');
@@ -71,6 +72,20 @@ async function primary() {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   process.on('disconnect', stop);
+  // { type: 'cpu' } -> { type: 'cpu', micros }: user+system CPU time of all workers so far.
+  process.on('message', (m) => {
+    if (!m || m.type !== 'cpu') return;
+    const ws = Object.values(cluster.workers);
+    let left = ws.length;
+    let micros = 0;
+    for (const w of ws) {
+      w.once('message', function onCpu(r) {
+        micros += r.micros;
+        if (--left === 0) process.send({ type: 'cpu', micros });
+      });
+      w.send({ type: 'cpu' });
+    }
+  });
 }
 
 function worker() {
@@ -112,6 +127,12 @@ function worker() {
     res.status(500).json({ error: err.message });
   });
   const server = app.listen(Number(arg('--port')), '127.0.0.1');
+  process.on('message', (m) => {
+    if (m && m.type === 'cpu') {
+      const u = process.cpuUsage();
+      process.send({ type: 'cpu', micros: u.user + u.system });
+    }
+  });
   process.on('SIGTERM', () => {
     server.close();
     server.closeAllConnections();
