@@ -3,7 +3,7 @@
 //   node examples/bench/profile-target.js get 2000000
 //   valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.get node examples/bench/profile-target.js get 300000
 //   perf record -e cpu-clock -g node --perf-basic-prof examples/bench/profile-target.js set 5000000
-// op: get | miss | set | has | delete-insert | floor-get | floor-set. Same data as examples/benchmark.js.
+// op: get | miss | set | has | insert | delete-insert | floor-get | floor-set. Same data as examples/benchmark.js.
 const path = require('node:path');
 const common = require('./common');
 
@@ -24,6 +24,8 @@ const ops = {
   miss: (i) => cache.get(missKeys[i]),
   set: (i) => cache.set(keys[i], values[i]),
   has: (i) => cache.has(keys[i]),
+  // inserts of new keys; the table is cleared each time the 10k keys wrap around
+  insert: (i) => (i === 0 && cache.clear(), cache.set(keys[i], values[i])),
   // delete of a present key, then its re-insert (profilers split the two by function)
   'delete-insert': (i) => cache.delete(keys[i]) && cache.set(keys[i], values[i]),
   'floor-get': (i) => floor.get(keys[i]),
