@@ -569,7 +569,7 @@ Status Table::Mutate(const KeyRef& k, Mutation* m) {
   LockStructure();
   Status s;
   for (;;) {
-    uint64_t now = NowMs();
+    uint64_t now = 0;  // read lazily: only expiry handling and MakeRoomLocked need the clock
     uint64_t free_slot = 0;
     int64_t found = FindLocked(k, &free_slot);
     if (found >= 0) {
@@ -607,7 +607,7 @@ Status Table::Mutate(const KeyRef& k, Mutation* m) {
       }
     }
     if (h_->count.load(std::memory_order_relaxed) >= g_.max_keys) {
-      if (!MakeRoomLocked(now)) {
+      if (!MakeRoomLocked(NowMs())) {
         s = Status::kFull;
         break;
       }
@@ -685,14 +685,14 @@ Status Table::Expire(const uint8_t* key, uint32_t key_len, uint64_t ttl_ms) {
 Status Table::Delete(const uint8_t* key, uint32_t key_len) {
   FSMM_MAKE_KEY(k, key, key_len);
   LockStructure();
-  uint64_t now = NowMs();
   uint64_t free_slot;
   int64_t found = FindLocked(k, &free_slot);
   Status s = Status::kNotFound;
   if (found >= 0) {
     uint64_t i = static_cast<uint64_t>(found);
-    bool alive = !IsExpired(Meta(i)->expiry.load(std::memory_order_relaxed), now);
-    if (RemoveAtLocked(i, RemoveReason::kDelete, now) && alive) s = Status::kOk;
+    uint64_t expiry = Meta(i)->expiry.load(std::memory_order_relaxed);
+    bool alive = expiry == 0 || !IsExpired(expiry, NowMs());
+    if (RemoveAtLocked(i, RemoveReason::kDelete, 0) && alive) s = Status::kOk;
   }
   UnlockStructure();
   if (s == Status::kOk) CountWrite(&StatBlock::deletes);
