@@ -1,0 +1,260 @@
+'use strict';
+// Near cache against a real redis-server on loopback. Two "hosts" = two
+// segment names in this process (each is its own host's leader).
+const assert = require('node:assert');
+const Redis = require('ioredis');
+const { createNearCache, unlinkNear } = require('../../lib/near');
+const { nextName } = require('../helpers/names');
+const { startRedis, stopAll, startProxy, waitFor } = require('./helpers/redis');
+
+const STALE_MS = 1000;
+
+describe('near cache (real redis-server)', function () {
+  let redis; let client; let raw; const opened = []; const names = [];
+
+  function open(extra = {}) {
+    const name = nextName('near');
+    names.push(name);
+    const near = createNearCache({
+      name, client, prefixes: ['u:', 'cfg:'], listen: { port: redis.port }, maxStalenessMs: STALE_MS, ...extra,
+    });
+    near.on('error', () => {});
+    opened.push(near);
+    return near;
+  }
+  const live = (near) => waitFor(() => near.state === 'live', 10000, 'state live');
+  // The first fill after a write may be (correctly) rejected when that write's
+  // invalidation lands after the fill's snapshot; retry until the entry sticks.
+  async function fill(near, key) {
+    await waitFor(async () => { await near.getOrLoad(key); return near.get(key) !== undefined; }, 10000, `fill of ${key}`);
+    return near.get(key);
+  }
+  const invalidated = (near, key) => new Promise((resolve) => {
+    const on = (keys) => { if (keys === null || keys.includes(key)) { near.off('invalidate', on); resolve(); } };
+    near.on('invalidate', on);
+  });
+
+  before(async () => {
+    redis = await startRedis();
+    client = new Redis({ port: redis.port, host: '127.0.0.1' });
+    raw = new Redis({ port: redis.port, host: '127.0.0.1' }); // a third-party writer
+  });
+  afterEach(async () => {
+    for (const n of opened.splice(0)) await n.close();
+  });
+  after(async () => {
+    client.disconnect(); raw.disconnect();
+    await stopAll();
+    for (const n of names) unlinkNear(n);
+  });
+
+  it('cross-host invalidation: B writes, A drops its copy (lag p50/p99 reported)', async () => {
+    const a = open(); const b = open();
+    await live(a); await live(b);
+    await b.set('u:1', 'v1');
+    assert.strictEqual(await fill(a, 'u:1'), 'v1');
+    const gone = invalidated(a, 'u:1');
+    await b.set('u:1', 'v2');
+    await gone;
+    assert.strictEqual(a.get('u:1'), undefined);
+    assert.strictEqual(await fill(a, 'u:1'), 'v2');
+    // Lag: from issuing a third-party SET to A having applied the invalidation.
+    const lags = [];
+    for (let i = 0; i < 300; i++) {
+      const applied = invalidated(a, 'u:lag');
+      const t0 = process.hrtime.bigint();
+      await raw.set('u:lag', String(i));
+      await applied;
+      lags.push(Number(process.hrtime.bigint() - t0) / 1e3);
+    }
+    lags.sort((x, y) => x - y);
+    const pct = (p) => lags[Math.min(lags.length - 1, Math.floor(p * lags.length))].toFixed(0);
+    console.log(`      invalidation lag (SET issued -> applied in L1), n=300: p50 ${pct(0.5)} µs, p99 ${pct(0.99)} µs, max ${pct(1)} µs`);
+  });
+
+  it('third-party writes and deletes invalidate every host; keys outside the prefixes are never cached', async () => {
+    const a = open(); const b = open();
+    await live(a); await live(b);
+    await raw.set('u:3', 'x');
+    await fill(a, 'u:3'); await fill(b, 'u:3');
+    const ga = invalidated(a, 'u:3'); const gb = invalidated(b, 'u:3');
+    await raw.del('u:3');
+    await ga; await gb;
+    assert.strictEqual(a.get('u:3'), undefined);
+    assert.strictEqual(b.get('u:3'), undefined);
+    assert.strictEqual(await a.getOrLoad('u:3'), undefined);
+    await raw.set('other:1', 'o');
+    assert.strictEqual(await a.getOrLoad('other:1'), 'o');
+    assert.strictEqual(a.get('other:1'), undefined);
+    assert.ok(a.stats().bypass.notCovered >= 1);
+  });
+
+  it('FLUSHALL and FLUSHDB on another db flush every host in O(1)', async () => {
+    const a = open(); const b = open();
+    await live(a); await live(b);
+    for (const cmd of [['flushall'], ['select', 1, 'flushdb']]) {
+      await raw.set('u:f', 'before');
+      await fill(a, 'u:f'); await fill(b, 'u:f');
+      const ga = invalidated(a, 'u:f'); const gb = invalidated(b, 'u:f');
+      const r = new Redis({ port: redis.port, host: '127.0.0.1' });
+      if (cmd[0] === 'select') { await r.select(1); await r.flushdb(); } else await r.flushall();
+      r.disconnect();
+      await ga; await gb;
+      assert.strictEqual(a.get('u:f'), undefined);
+      assert.strictEqual(b.get('u:f'), undefined);
+      await live(a);
+    }
+    assert.ok(a.stats().flushes.null >= 2);
+  });
+
+  it('key TTLs bound the L1 entry; PEXPIRE invalidates', async () => {
+    const a = open();
+    await live(a);
+    await raw.set('u:ttl', 't', 'PX', 300);
+    const filledAt = Date.now();
+    await fill(a, 'u:ttl');
+    assert.ok(a.get('u:ttl') === 't' || Date.now() - filledAt > 300);
+    // No invalidation needed: the L1 TTL (from PTTL) expires the entry by itself.
+    await waitFor(() => a.get('u:ttl') === undefined, 5000, 'L1 expiry');
+    await raw.set('u:px', 'p');
+    await fill(a, 'u:px');
+    const gone = invalidated(a, 'u:px');
+    await raw.pexpire('u:px', 60000);
+    await gone;
+    assert.strictEqual(a.get('u:px'), undefined);
+  });
+
+  it('a killed listener connection takes the host DOWN (bypass) and back LIVE with the old entries gone', async () => {
+    const a = open();
+    await live(a);
+    await raw.set('u:k', 'k1');
+    await fill(a, 'u:k');
+    let sawDown = false;
+    a.on('state', (s) => { if (s === 'down') sawDown = true; });
+    await raw.client('kill', 'type', 'pubsub');
+    await waitFor(() => sawDown, 5000, 'state down');
+    await live(a);
+    assert.strictEqual(a.get('u:k'), undefined, 'entries of the old generation must not survive a reconnect');
+    assert.ok(a.stats().flushes.disconnect >= 1);
+  });
+
+  it('a black-holed listener connection: no hit older than maxStalenessMs, then recovery with a flush', async () => {
+    const proxy = await startProxy(redis.port);
+    try {
+      const a = open({ listen: { port: proxy.port } });
+      await live(a);
+      await raw.set('u:bh', 'old');
+      await fill(a, 'u:bh');
+      proxy.blackhole(true);
+      await raw.set('u:bh', 'new'); // its invalidation is lost
+      const ackAt = Date.now();
+      let staleReads = 0;
+      await waitFor(() => {
+        const before = Date.now();
+        const v = a.get('u:bh');
+        if (v === 'old') { staleReads++; assert.ok(before - ackAt <= STALE_MS, `stale hit ${before - ackAt} ms after the write`); }
+        return v === undefined;
+      }, 10000, 'bypass after black hole');
+      console.log(`      black hole: bypass after ${Date.now() - ackAt} ms (${staleReads} reads of the old value within the bound)`);
+      await waitFor(() => a.stats().flushes.pingTimeout >= 1, 10000, 'ping timeout');
+      proxy.blackhole(false);
+      await live(a);
+      assert.strictEqual(await fill(a, 'u:bh'), 'new');
+    } finally { await proxy.close(); }
+  });
+
+  it('a proxy reset of the listener connection flushes the host', async () => {
+    const proxy = await startProxy(redis.port);
+    try {
+      const a = open({ listen: { port: proxy.port } });
+      await live(a);
+      await raw.set('u:cut', '1');
+      await fill(a, 'u:cut');
+      const before = a.stats().flushes.disconnect;
+      proxy.cut();
+      await waitFor(() => a.stats().flushes.disconnect > before, 5000, 'disconnect flush');
+      assert.strictEqual(a.get('u:cut'), undefined);
+      await live(a);
+      assert.strictEqual(a.get('u:cut'), undefined);
+    } finally { await proxy.close(); }
+  });
+
+  it('a fill that raced an invalidation is rejected (E5)', async () => {
+    let readDone; let release;
+    const afterReadSeen = new Promise((r) => { readDone = r; });
+    const gate = new Promise((r) => { release = r; });
+    const a = open({ testHooks: { afterRead: async (key) => { if (key === 'u:race') { readDone(); await gate; } } } });
+    await live(a);
+    await raw.set('u:race', 'v1');
+    await waitFor(() => a.stats().invalidations >= 1, 5000, 'first invalidation');
+    const p = a.getOrLoad('u:race');
+    await afterReadSeen; // GET returned v1; the fill has not happened yet
+    const gone = invalidated(a, 'u:race');
+    await raw.set('u:race', 'v2');
+    await gone; // the listener applied v2's invalidation before the fill
+    release();
+    assert.strictEqual(await p, 'v1'); // the caller gets what Redis held at read time...
+    assert.strictEqual(a.get('u:race'), undefined); // ...but L1 must not keep it
+    assert.ok(a.stats().fillsRejected >= 1);
+  });
+
+  it('single-flight within a process: concurrent getOrLoad share one loader call', async () => {
+    const a = open();
+    await live(a);
+    let calls = 0;
+    const loader = async () => { calls++; await new Promise((r) => setTimeout(r, 50)); return 'L'; };
+    const vals = await Promise.all(Array.from({ length: 10 }, () => a.getOrLoad('u:sf1', { loader })));
+    assert.deepStrictEqual(new Set(vals), new Set(['L']));
+    assert.strictEqual(calls, 1);
+    assert.strictEqual(await raw.get('u:sf1'), 'L');
+  });
+
+  it('set()/delete() give read-your-writes on the writing host', async () => {
+    const a = open();
+    await live(a);
+    await a.set('u:w', 'w1');
+    await fill(a, 'u:w');
+    await a.set('u:w', 'w2');
+    assert.notStrictEqual(a.get('u:w'), 'w1');
+    assert.strictEqual(await a.getOrLoad('u:w'), 'w2');
+    await a.delete('u:w');
+    assert.strictEqual(a.get('u:w'), undefined);
+    assert.strictEqual(await a.getOrLoad('u:w'), undefined);
+  });
+
+  it('a Redis restart on the same port: DOWN, then re-armed with a flush', async () => {
+    const a = open();
+    await live(a);
+    await raw.set('u:rs', 'before');
+    await fill(a, 'u:rs');
+    const port = redis.port;
+    await redis.stop();
+    await waitFor(() => a.state === 'down', 5000, 'down after restart');
+    assert.strictEqual(a.get('u:rs'), undefined);
+    redis = await startRedis({ port });
+    await live(a);
+    assert.strictEqual(a.get('u:rs'), undefined);
+    await waitFor(async () => { try { await raw.set('u:rs', 'after'); return true; } catch { return false; } }, 10000, 'client reconnect');
+    assert.strictEqual(await fill(a, 'u:rs'), 'after');
+  });
+
+  it('refuses a server without tracking support (stays DOWN with an error)', async () => {
+    const errs = [];
+    // A fake server that rejects CLIENT TRACKING the way a proxy would.
+    const net = require('node:net');
+    const srv = net.createServer((s) => s.on('data', (d) => {
+      const t = d.toString();
+      if (/INFO/.test(t)) s.write('$0\r\n\r\n');
+      if (/\$2\r\nID/.test(t)) s.write(':7\r\n');
+      if (/TRACKING/.test(t)) s.write('-ERR unknown subcommand\r\n');
+    }));
+    await new Promise((r) => srv.listen(0, '127.0.0.1', r));
+    try {
+      const a = open({ listen: { port: srv.address().port } });
+      a.on('error', (e) => errs.push(e.message));
+      await waitFor(() => errs.length > 0, 5000, 'setup error');
+      assert.match(errs[0], /CLIENT TRACKING/);
+      assert.strictEqual(a.state, 'down');
+    } finally { srv.close(); }
+  });
+});
