@@ -1,0 +1,88 @@
+'use strict';
+// Near cache across real processes of one host: leader election through the
+// kernel (SIGKILL of the leader), host-wide single-flight.
+const assert = require('node:assert');
+const Redis = require('ioredis');
+const { unlinkNear } = require('../../lib/near');
+const { nextName } = require('../helpers/names');
+const { startRedis, stopAll, waitFor } = require('./helpers/redis');
+const { startHost, killAll, exited } = require('./helpers/host');
+
+const STALE_MS = 1000; // fixtures/host.js uses the default maxStalenessMs
+
+describe('near cache across processes (real redis-server)', function () {
+  let redis; let raw; const names = [];
+
+  before(async () => {
+    redis = await startRedis();
+    raw = new Redis({ port: redis.port, host: '127.0.0.1' });
+  });
+  after(async () => {
+    killAll();
+    raw.disconnect();
+    await stopAll();
+    for (const n of names) unlinkNear(n);
+  });
+
+  async function liveIn(h) {
+    await waitFor(async () => (await h.call({ op: 'state' })).state === 'live', 15000, `host process ${h.pid} live`);
+  }
+  async function fillIn(h, key) {
+    await waitFor(async () => {
+      await h.call({ op: 'getOrLoad', key });
+      return (await h.call({ op: 'get', key })).value !== undefined;
+    }, 15000, `fill of ${key} in ${h.pid}`);
+  }
+
+  it('SIGKILL of the leader: no hit older than the bound, a follower takes over and flushes', async () => {
+    const name = nextName('nearp');
+    names.push(name);
+    const p1 = startHost(name, redis.port, redis.port);
+    await p1.ready();
+    await p1.next((m) => m.type === 'leader');
+    await liveIn(p1);
+    const p2 = startHost(name, redis.port, redis.port);
+    await p2.ready();
+    assert.strictEqual((await p2.call({ op: 'state' })).isLeader, false);
+    await raw.set('u:lk', 'old');
+    await fillIn(p2, 'u:lk');
+    process.kill(p1.pid, 'SIGKILL');
+    await exited(p1.child);
+    await raw.set('u:lk', 'new'); // nobody listens: this invalidation is lost
+    const ackAt = Date.now();
+    const leader = p2.next((m) => m.type === 'leader', 15000);
+    let stale = 0;
+    await waitFor(async () => {
+      const before = Date.now();
+      const r = await p2.call({ op: 'get', key: 'u:lk' });
+      if (r.value === 'old') { stale++; assert.ok(before - ackAt <= STALE_MS, `stale hit ${before - ackAt} ms after the write`); }
+      return r.value === undefined;
+    }, 15000, 'bypass after leader death');
+    await leader;
+    const tookOverMs = Date.now() - ackAt;
+    await liveIn(p2);
+    assert.notStrictEqual((await p2.call({ op: 'get', key: 'u:lk' })).value, 'old');
+    await fillIn(p2, 'u:lk');
+    assert.strictEqual((await p2.call({ op: 'get', key: 'u:lk' })).value, 'new');
+    const { stats } = await p2.call({ op: 'stats' });
+    assert.strictEqual(stats.leaderPid, p2.pid);
+    console.log(`      takeover: new leader after ~${tookOverMs} ms; ${stale} reads of the old value within the bound`);
+    await p2.call({ op: 'close' });
+    await exited(p2.child);
+  });
+
+  it('single-flight across the processes of one host: one loader call', async () => {
+    const name = nextName('nearp');
+    names.push(name);
+    const hosts = [];
+    for (let i = 0; i < 4; i++) { const h = startHost(name, redis.port, redis.port); hosts.push(h); await h.ready(); }
+    await liveIn(hosts[0]);
+    const vals = await Promise.all(hosts.map((h) => h.call({ op: 'getOrLoad', key: 'u:sfp', loadMs: 300 })));
+    const loads = Number(await raw.get('loads:u:sfp'));
+    assert.strictEqual(loads, 1, `loader ran ${loads} times`);
+    const distinct = new Set(vals.map((r) => r.value));
+    assert.strictEqual(distinct.size, 1);
+    assert.match([...distinct][0], /^loaded-by-\d+$/);
+    for (const h of hosts) { await h.call({ op: 'close' }); await exited(h.child); }
+  });
+});
