@@ -12,13 +12,15 @@
 //                    's:*' = host-wide counters written by the leader.
 // I1 A reader trusts an entry only if ctl 'live' exists and the entry's key carries
 //    that gen. Absent 'live' (DOWN, or heartbeat older than the bound) = bypass.
-// I2 Flush = delete 'live', gen++ (then 'live' = new gen when LIVE again): O(1);
+// I2 Flush = delete 'live'; going LIVE again publishes gen+1: O(1);
 //    old-gen entries are unreachable and age out by TTL/eviction.
 // I3 The listener applies an invalidation as: stripe epoch++, then delete the entry.
 //    A fill is: snapshot (live, epoch) before the Redis read; after the read,
 //    re-check, insert, re-check, delete on mismatch. Each op is linearizable in its
 //    segment, so either the filler sees the new epoch, or the listener's delete
 //    follows the insert (NEAR-CACHE.md §5.3 item 3, without a cross-segment lock).
+// I4 Negative entries ("known absent", negativeTtlMs > 0) live under "\0<gen>n:<key>"
+//    and follow I1-I3 exactly like values.
 const net = require('node:net');
 const { EventEmitter } = require('node:events');
 const createCache = require('../..');
@@ -73,8 +75,8 @@ class NearCache extends EventEmitter {
   #closed = false;
   #inflight = new Map();
   #local = {
-    hits: 0, misses: 0, bypass: { notLive: 0, notCovered: 0, tooBig: 0 },
-    fills: 0, fillsRejected: 0, loads: 0, lockWaits: 0,
+    hits: 0, misses: 0, negativeHits: 0, bypass: { notLive: 0, notCovered: 0, tooBig: 0, full: 0 },
+    fills: 0, negativeFills: 0, fillsRejected: 0, loads: 0, lockWaits: 0,
   };
   // Election and listener (leader only).
   #server = null;
@@ -87,13 +89,14 @@ class NearCache extends EventEmitter {
   #prevPingAt = 0;
   #liveAt = 0;
   #state = 'starting';
+  #sweepTimer = null;
 
   constructor(opts) {
     super();
     const o = {
       maxKeys: 1024, keySize: 64, valueSize: 256, evict: 'lru',
       maxTtlMs: 60_000, maxStalenessMs: 1000, pingIntervalMs: 100, pingTimeoutMs: 500,
-      loadTimeoutMs: 2000, listen: {}, ...opts,
+      loadTimeoutMs: 2000, negativeTtlMs: 0, listen: {}, ...opts,
     };
     if (typeof o.name !== 'string' || !o.name) throw new TypeError('near cache: options.name must be a non-empty string');
     if (!Array.isArray(o.prefixes) || o.prefixes.length === 0 || o.prefixes.some((p) => typeof p !== 'string' || !p)) {
@@ -124,13 +127,16 @@ class NearCache extends EventEmitter {
   get isLeader() { return this.#server !== null; }
 
   /** Sync L1 read: the value on a trusted hit, undefined otherwise. Never touches Redis. */
+  // With negativeTtlMs > 0, null = known absent in Redis (trusted like a value).
   get(key) {
     const g = this.#ctlGet('live');
     if (g === undefined) { this.#local.bypass.notLive++; return undefined; }
     let v;
     try { v = this.#dataGet('\0' + g + ':' + key); } catch { this.#local.bypass.tooBig++; return undefined; }
-    if (v === undefined) this.#local.misses++; else this.#local.hits++;
-    return v;
+    if (v !== undefined) { this.#local.hits++; return v; }
+    if (this.#opts.negativeTtlMs > 0 && this.#data.has('\0' + g + 'n:' + key)) { this.#local.negativeHits++; return null; }
+    this.#local.misses++;
+    return undefined;
   }
 
   #covered(key) {
@@ -140,8 +146,10 @@ class NearCache extends EventEmitter {
 
   /** Read-through: L1, else Redis GET+PTTL, else loader (SET NX in Redis), filling L1 only when provably fresh. */
   getOrLoad(key, { loader, ttlMs } = {}) {
+    if (typeof key !== 'string') return Promise.reject(new TypeError('near cache: keys are strings'));
     const v = this.get(key);
-    if (v !== undefined) return Promise.resolve(v);
+    if (v === null && typeof loader !== 'function') return Promise.resolve(undefined);
+    if (v !== undefined && v !== null) return Promise.resolve(v);
     const pending = this.#inflight.get(key);
     if (pending) return pending;
     const p = this.#load(key, loader, ttlMs).finally(() => this.#inflight.delete(key));
@@ -210,7 +218,10 @@ class NearCache extends EventEmitter {
         [val, pttl] = await this.#adapter.read(key);
       }
       if (this.hooks.afterRead) await this.hooks.afterRead(key);
-      if (val === null) return undefined;
+      if (val === null) {
+        if (g !== undefined && o.negativeTtlMs > 0) this.#fillNegative(key, g, h, e);
+        return undefined;
+      }
       if (g !== undefined) this.#fill(key, val, pttl, g, h, e, nowMs() - t0);
       return val;
     } finally {
@@ -231,19 +242,35 @@ class NearCache extends EventEmitter {
     const fresh = () => this.#ctl.get('live') === g && this.#ctl.get(ek) === e;
     if (!fresh()) { this.#local.fillsRejected++; return; }
     const dk = '\0' + g + ':' + key;
-    this.#data.set(dk, val, { ttl });
+    if (!this.#data.set(dk, val, { ttl })) { this.#local.bypass.full++; return; }
     if (!fresh()) { this.#data.delete(dk); this.#local.fillsRejected++; return; }
     this.#local.fills++;
+  }
+
+  #fillNegative(key, g, h, e) {
+    const ek = `e${h}`;
+    const fresh = () => this.#ctl.get('live') === g && this.#ctl.get(ek) === e;
+    if (!fresh()) { this.#local.fillsRejected++; return; }
+    const nk = '\0' + g + 'n:' + key;
+    if (!this.#data.set(nk, '', { ttl: this.#opts.negativeTtlMs })) { this.#local.bypass.full++; return; }
+    if (!fresh()) { this.#data.delete(nk); this.#local.fillsRejected++; return; }
+    this.#local.negativeFills++;
+  }
+
+  #deleteEntry(g, key) {
+    this.#data.delete('\0' + g + ':' + key);
+    if (this.#opts.negativeTtlMs > 0) this.#data.delete('\0' + g + 'n:' + key);
   }
 
   #dropLocal(key) {
     this.#ctl.incr(`e${stripeOf(key)}`);
     const g = this.#ctl.get('live');
-    if (g !== undefined) this.#data.delete('\0' + g + ':' + key);
+    if (g !== undefined) this.#deleteEntry(g, key);
   }
 
   /** SET in Redis, then drop the local copy (read-your-writes on this host). */
   async set(key, value, { ttlMs } = {}) {
+    if (typeof key !== 'string' || typeof value !== 'string') throw new TypeError('near cache: keys and values are strings');
     await this.#adapter.write(key, value, ttlMs);
     this.#dropLocal(key);
   }
@@ -293,10 +320,10 @@ class NearCache extends EventEmitter {
 
   #bump(k, n = 1) { this.#ctl.incr(`s:${k}`, n); }
 
-  // I2: flush. 'live' goes first so no reader trusts the old gen past this point.
+  // I2: flush. Once 'live' is gone no reader trusts the old gen and no fill that
+  // snapshotted it can pass its re-check; the next #publishLive takes a new gen.
   #down(reason) {
     this.#ctl.delete('live');
-    this.#ctl.incr('gen');
     this.#gen = null;
     if (this.#state !== 'down') { this.#state = 'down'; this.emit('state', 'down', reason); }
   }
@@ -308,6 +335,32 @@ class NearCache extends EventEmitter {
     this.#ctl.set('live', g, { ttl: this.#opts.maxStalenessMs });
     this.#gen = g;
     if (this.#state !== 'live') { this.#state = 'live'; this.emit('state', 'live'); }
+    this.#scheduleSweep();
+  }
+
+  // Entries of older generations are unreachable (I2); reclaim their slots in
+  // batches so a table without eviction does not fill up with them. 'swept' in
+  // ctl is the highest gen whose entries are all gone (shared across leaders).
+  #scheduleSweep() {
+    if (this.#sweepTimer || this.#closed) return;
+    this.#sweepTimer = setImmediate(() => {
+      this.#sweepTimer = null;
+      if (this.#closed || !this.#server) return;
+      const cur = Number(this.#ctl.get('gen') || 0);
+      let swept = Number(this.#ctl.get('swept') || 0);
+      let budget = 1000;
+      while (swept < cur - 1 && budget > 0) {
+        const g = swept + 1;
+        for (const pfx of [`\0${g}:`, `\0${g}n:`]) {
+          const ks = this.#data.keys({ prefix: pfx, limit: budget });
+          for (const k of ks) this.#data.delete(k);
+          budget -= ks.length;
+        }
+        if (budget > 0) { swept = g; this.#ctl.set('swept', String(swept)); }
+      }
+      if (swept < cur - 1) this.#scheduleSweep();
+    });
+    this.#sweepTimer.unref();
   }
 
   #connect() {
@@ -375,7 +428,7 @@ class NearCache extends EventEmitter {
     const g = this.#gen;
     for (const k of keys) {
       this.#ctl.incr(`e${stripeOf(k)}`);
-      if (g !== null) this.#data.delete('\0' + g + ':' + k);
+      if (g !== null) this.#deleteEntry(g, k);
     }
     this.#bump('inv', keys.length);
     this.emit('invalidate', keys);
@@ -388,6 +441,7 @@ class NearCache extends EventEmitter {
     clearTimeout(this.#electTimer);
     clearTimeout(this.#reconnectTimer);
     clearInterval(this.#pingTimer);
+    clearImmediate(this.#sweepTimer);
     if (this.#server) {
       if (this.#conn) this.#conn.destroy('closing');
       this.#down('closing');

@@ -222,6 +222,34 @@ describe('near cache (real redis-server)', function () {
     assert.strictEqual(await a.getOrLoad('u:w'), undefined);
   });
 
+  it('negative caching: a known-absent key reads null until someone creates it', async () => {
+    const a = open({ negativeTtlMs: 5000 });
+    await live(a);
+    await waitFor(async () => { await a.getOrLoad('u:neg'); return a.get('u:neg') === null; }, 10000, 'tombstone');
+    assert.strictEqual(await a.getOrLoad('u:neg'), undefined);
+    const gone = invalidated(a, 'u:neg');
+    await raw.set('u:neg', 'now here');
+    await gone;
+    assert.strictEqual(a.get('u:neg'), undefined);
+    assert.strictEqual(await fill(a, 'u:neg'), 'now here');
+    assert.ok(a.stats().negativeHits >= 1);
+  });
+
+  it('entries of old generations are swept, so repeated flushes do not fill a table without eviction', async () => {
+    const a = open({ maxKeys: 16, evict: 'none' });
+    await live(a);
+    const keys = Array.from({ length: 10 }, (_, i) => `u:sw${i}`);
+    for (const k of keys) await raw.set(k, k);
+    for (let round = 0; round < 5; round++) {
+      for (const k of keys) await fill(a, k);
+      const before = a.stats().flushes.disconnect;
+      await raw.client('kill', 'type', 'pubsub');
+      await waitFor(() => a.stats().flushes.disconnect > before, 5000, 'flush');
+      await live(a);
+    }
+    assert.strictEqual(a.stats().bypass.full, 0);
+  });
+
   it('a Redis restart on the same port: DOWN, then re-armed with a flush', async () => {
     const a = open();
     await live(a);

@@ -71,6 +71,38 @@ describe('near cache across processes (real redis-server)', function () {
     await exited(p2.child);
   });
 
+  it('SIGSTOP of the leader: bypass within the bound, recovery with a flush after SIGCONT', async () => {
+    const name = nextName('nearp');
+    names.push(name);
+    const p1 = startHost(name, redis.port, redis.port);
+    await p1.ready();
+    await p1.next((m) => m.type === 'leader');
+    await liveIn(p1);
+    const p2 = startHost(name, redis.port, redis.port);
+    await p2.ready();
+    await raw.set('u:stop', 'old');
+    await fillIn(p2, 'u:stop');
+    process.kill(p1.pid, 'SIGSTOP');
+    try {
+      await raw.set('u:stop', 'new'); // the frozen leader cannot apply this invalidation
+      const ackAt = Date.now();
+      await waitFor(async () => {
+        const before = Date.now();
+        const r = await p2.call({ op: 'get', key: 'u:stop' });
+        if (r.value === 'old') assert.ok(before - ackAt <= STALE_MS, `stale hit ${before - ackAt} ms after the write`);
+        return r.value === undefined;
+      }, 15000, 'bypass while the leader is frozen');
+      assert.strictEqual((await p2.call({ op: 'state' })).state, 'down');
+    } finally {
+      process.kill(p1.pid, 'SIGCONT');
+    }
+    await liveIn(p2);
+    assert.notStrictEqual((await p2.call({ op: 'get', key: 'u:stop' })).value, 'old');
+    await fillIn(p2, 'u:stop');
+    assert.strictEqual((await p2.call({ op: 'get', key: 'u:stop' })).value, 'new');
+    for (const h of [p1, p2]) { await h.call({ op: 'close' }); await exited(h.child); }
+  });
+
   it('single-flight across the processes of one host: one loader call', async () => {
     const name = nextName('nearp');
     names.push(name);
