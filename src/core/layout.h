@@ -78,9 +78,12 @@
  *   K6  No JS, no allocation that can throw, no syscall other than the futex
  *       inside pthread_mutex_* while any of these locks is held (the vDSO clock
  *       read is allowed; CheckInvariants, test support only, allocates).
- *   M1  A move j -> hole: lock hole, lock j; mark j MOVING (K3); copy j into
- *       hole as LIVE (K3); clear j to EMPTY (K3); unlock both. An updater that
- *       waited on j's mutex therefore sees EMPTY or MOVING, never a stale LIVE.
+ *   M1  A move j -> hole: lock hole, lock j; mark j MOVING (a state-only
+ *       change: info, then seq += 2, no odd window, so a crash here loses
+ *       nothing); copy j into hole as LIVE (K3); clear j to EMPTY (K3); unlock
+ *       both. An updater that waited on j's mutex therefore sees EMPTY or
+ *       MOVING, never a stale LIVE. A TORN j is never marked MOVING (readers
+ *       treat MOVING as LIVE): it is copied as TORN, keeping its key bytes.
  *
  * Crash recovery (robust mutexes; pthread_mutex_lock returns EOWNERDEAD)
  *   R1  Slot mutex, seq odd: the dead owner tore the record. Mark it TORN
@@ -88,7 +91,9 @@
  *       insert that died before publishing left an EMPTY slot), make seq even,
  *       mark the mutex consistent, count a recovery. If the caller does not
  *       hold structure it then unlocks, takes structure (K2 order) and removes
- *       the TORN slot by index. Only that entry is lost.
+ *       the TORN slot by index. Only that entry is lost. R1 also sets
+ *       header.torn_seen, so a full table sweeps TORN slots before it refuses
+ *       a new key (Table::MakeRoomLocked).
  *   R2  Slot mutex, seq even: the record is whole (the owner died between
  *       writes); mark the mutex consistent, count a recovery and go on.
  *   R3  Structure mutex: the dead owner may have been anywhere in an insert,
@@ -100,9 +105,17 @@
  *       even, mark consistent, count a recovery. O(slot_count), rare.
  *   R4  A recoverer that dies in turn leaves the mutex owner-dead again; every
  *       repair step is idempotent, so the next owner simply repeats it.
- *   R5  Readers never block: after kOptimisticAttempts failed seqlock/epoch
- *       checks (a writer may have died with seq or epoch odd) they take the
- *       locks, which both bounds their wait and triggers R1-R3.
+ *   R5  Readers never block on a live writer for long: they spin (bounded)
+ *       while a slot's seq or the epoch is odd, and after kOptimisticAttempts
+ *       failed validations or an epoch odd for ~0.5 ms (a writer may have died
+ *       with seq or epoch odd) they take the locks, which both bounds their
+ *       wait and triggers R1-R3.
+ *   X1  next_expiry_hint is a lower bound on every stored expiry. Writers store
+ *       the expiry, issue a seq_cst fence, then lower the hint; a sweep resets
+ *       it (seq_cst exchange + fence), scans, then lowers it to what it saw.
+ *       The two fences forbid the store-buffering outcome in which neither
+ *       side sees the other's write (found by review: a hint above a real
+ *       expiry made a full table refuse sets while an entry had expired).
  */
 #ifndef FSMM_CORE_LAYOUT_H_
 #define FSMM_CORE_LAYOUT_H_
@@ -194,7 +207,7 @@ struct alignas(64) Header {
   // Line 1: written by structure holders and, for the flags, by openers
   // under the lock file.
   alignas(64) std::atomic<uint32_t> flags;
-  uint32_t reserved1;
+  std::atomic<uint32_t> torn_seen;    // set by R1 when it marks a slot TORN; cleared by a TORN sweep
   std::atomic<uint64_t> count;        // LIVE+MOVING(-copies)+TORN entries, expired included
   std::atomic<uint64_t> ttl_entries;  // >= entries with expiry != 0 (exact unless a writer died)
   std::atomic<uint64_t> clock_hand;   // CLOCK eviction position (structure)

@@ -27,7 +27,8 @@ namespace fsmm {
 
 namespace {
 
-constexpr int kOptimisticAttempts = 64;   // R5
+constexpr int kOptimisticAttempts = 64;   // R5: failed validations before a reader takes the locks
+constexpr int kEpochSpins = 1 << 14;      // R5: pauses waiting for a running shift (~0.5 ms)
 constexpr int kStableSpins = 256;         // spins on an odd seq before locking the slot
 constexpr uint64_t kNoExpiryHint = UINT64_MAX;
 
@@ -259,8 +260,12 @@ bool Table::LockSlot(uint64_t i) {
     // slot is EMPTY, not TORN. Marking it TORN would create an entry that
     // count does not include (layout.h L5, CheckInvariants). Found by
     // fuzz/attach_fuzzer (an owner-dead slot mutex on an EMPTY slot).
-    if (InfoState(info) == kEmpty) torn = false;
-    else meta->info.store(PackInfo(kTorn, InfoType(info), InfoKeyLen(info), 0), std::memory_order_relaxed);
+    if (InfoState(info) == kEmpty) {
+      torn = false;
+    } else {
+      meta->info.store(PackInfo(kTorn, InfoType(info), InfoKeyLen(info), 0), std::memory_order_relaxed);
+      h_->torn_seen.store(1, std::memory_order_relaxed);  // lets a full table find it (MakeRoomLocked)
+    }
     meta->seq.store(seq + 1, std::memory_order_release);
   }
   h_->recoveries.fetch_add(1, std::memory_order_relaxed);
@@ -313,18 +318,27 @@ void Table::WriteEmptyLocked(uint64_t i) {
   m->seq.store(seq + 2, std::memory_order_release);
 }
 
+// A state-only change (LIVE <-> MOVING) publishes no new data, so it needs no
+// odd window: readers that straddle it see the seq move and retry, and a
+// writer that dies here leaves an even seq and a whole record (R2), which R3
+// resolves by state. An odd window would make R1 drop the whole entry.
 void Table::SetStateLocked(uint64_t i, uint32_t state) {
   SlotMeta* m = Meta(i);
   uint32_t seq = m->seq.load(std::memory_order_relaxed);
   uint32_t info = m->info.load(std::memory_order_relaxed);
-  m->seq.store(seq + 1, std::memory_order_relaxed);
-  std::atomic_thread_fence(std::memory_order_release);
   m->info.store(PackInfo(state, InfoType(info), InfoKeyLen(info), InfoValueLen(info)), std::memory_order_relaxed);
   m->seq.store(seq + 2, std::memory_order_release);
 }
 
+// The writer side of next_expiry_hint (see SweepExpiredLocked): the expiry was
+// stored before this call; the seq_cst fence orders that store before the
+// load of the hint. Paired with the fence after the sweep's reset, at least
+// one side sees the other (no store-buffering outcome): either the sweep reads
+// this expiry, or this writer reads the reset hint and lowers it.
 void Table::NoteExpiry(uint64_t expiry) {
-  if (expiry != 0) FetchMin(&h_->next_expiry_hint, expiry);
+  if (expiry == 0) return;
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  FetchMin(&h_->next_expiry_hint, expiry);
 }
 
 // ---------------------------------------------------------------------------
@@ -346,16 +360,23 @@ template <bool kCopyValue>
 Status Table::ReadOptimistic(const KeyRef& k, uint8_t* out, uint32_t* out_len, uint32_t* out_type,
                              uint64_t* expiry) {
   for (int attempt = 0; attempt < kOptimisticAttempts; attempt++) {
+    // A delete/shift is running (K4): wait for it rather than spend attempts;
+    // one that stays odd this long may have died, and the locked path repairs it.
     uint64_t e1 = h_->move_epoch.load(std::memory_order_acquire);
-    if (e1 & 1) {  // a delete/shift is running (K4)
+    for (int spin = 0; (e1 & 1) && spin < kEpochSpins; spin++) {
       CpuRelax();
-      continue;
+      e1 = h_->move_epoch.load(std::memory_order_acquire);
     }
+    if (e1 & 1) break;
     uint64_t i = k.home;
     bool retry = false;
     for (uint64_t n = 0; n < g_.slot_count; n++) {
       SlotMeta* m = Meta(i);
       uint32_t s1 = m->seq.load(std::memory_order_acquire);
+      for (int spin = 0; (s1 & 1) && spin < kStableSpins; spin++) {  // a writer is in this slot
+        CpuRelax();
+        s1 = m->seq.load(std::memory_order_acquire);
+      }
       if (s1 & 1) {
         retry = true;
         break;
@@ -689,10 +710,8 @@ Status Table::Delete(const uint8_t* key, uint32_t key_len) {
   int64_t found = FindLocked(k, &free_slot);
   Status s = Status::kNotFound;
   if (found >= 0) {
-    uint64_t i = static_cast<uint64_t>(found);
-    uint64_t expiry = Meta(i)->expiry.load(std::memory_order_relaxed);
-    bool alive = expiry == 0 || !IsExpired(expiry, NowMs());
-    if (RemoveAtLocked(i, RemoveReason::kDelete, 0) && alive) s = Status::kOk;
+    bool alive = false;
+    if (RemoveAtLocked(static_cast<uint64_t>(found), RemoveReason::kDelete, 0, &alive) && alive) s = Status::kOk;
   }
   UnlockStructure();
   if (s == Status::kOk) CountWrite(&StatBlock::deletes);
@@ -764,12 +783,15 @@ restart:
 // Empties slot i and backward-shifts the rest of its cluster (L6). Returns
 // false (and changes nothing) when the reason no longer applies under the
 // slot mutex (an expired entry renewed meanwhile, a torn slot already gone).
-bool Table::RemoveAtLocked(uint64_t i, RemoveReason reason, uint64_t now) {
+bool Table::RemoveAtLocked(uint64_t i, RemoveReason reason, uint64_t now, bool* was_alive) {
   BeginMoves();  // K4: before the LIVE->EMPTY change
-  LockSlot(i);
+  bool torn = LockSlot(i);
   SlotMeta* m = Meta(i);
   uint32_t state = InfoState(m->info.load(std::memory_order_relaxed));
   uint64_t expiry = m->expiry.load(std::memory_order_relaxed);
+  // Decided under the slot mutex: an in-place writer may have renewed an
+  // expired entry between the caller's look and this lock.
+  if (was_alive) *was_alive = !torn && state == kLive && (expiry == 0 || !IsExpired(expiry, now ? now : NowMs()));
   bool applies = state != kEmpty;
   if (reason == RemoveReason::kExpired && !IsExpired(expiry, now)) applies = false;
   if (reason == RemoveReason::kTorn && state != kTorn) applies = false;
@@ -802,11 +824,14 @@ bool Table::RemoveAtLocked(uint64_t i, RemoveReason reason, uint64_t now) {
 }
 
 void Table::MoveLocked(uint64_t src, uint64_t dst) {
-  LockSlot(dst);            // the hole: EMPTY
-  bool torn = LockSlot(src);  // a torn source moves as TORN: it keeps L6 until removed
-  SetStateLocked(src, kMoving);  // M1
+  LockSlot(dst);  // the hole: EMPTY
   SlotMeta* s = Meta(src);
   SlotMeta* d = Meta(dst);
+  // A torn source (torn now, or marked TORN earlier by R1) moves as TORN: its
+  // key bytes are kept (K5), so it keeps L6 until a structure holder removes
+  // it. It is never marked MOVING, which readers would treat as LIVE.
+  bool torn = LockSlot(src) || InfoState(s->info.load(std::memory_order_relaxed)) == kTorn;
+  if (!torn) SetStateLocked(src, kMoving);  // M1
   uint32_t info = s->info.load(std::memory_order_relaxed);
   uint64_t expiry = s->expiry.load(std::memory_order_relaxed);
   uint32_t seq = d->seq.load(std::memory_order_relaxed);
@@ -838,6 +863,21 @@ void Table::MoveLocked(uint64_t src, uint64_t dst) {
 bool Table::MakeRoomLocked(uint64_t now) {
   SweepExpiredLocked(now);
   if (h_->count.load(std::memory_order_relaxed) < g_.max_keys) return true;
+  // A TORN entry still counts until removed, though readers see it as absent,
+  // and a writer that died mid-write leaves an odd seq that nobody has turned
+  // into TORN yet (R1 runs at the next lock). Before refusing a new key, or
+  // when R1 has marked slots, find them all: StableInfo locks an odd slot,
+  // which applies R1. The scan reads one word per slot and runs only when the
+  // table is full. (A slot marked after the flag's reset sets it again.)
+  bool torn_seen = h_->torn_seen.exchange(0, std::memory_order_relaxed) != 0;
+  if (torn_seen || h_->evict_mode != kEvictLru) {
+    for (uint64_t i = 0, steps = 0; i < g_.slot_count && steps < 2 * g_.slot_count; steps++) {
+      bool suspect = torn_seen || (Meta(i)->seq.load(std::memory_order_relaxed) & 1);
+      if (suspect && InfoState(StableInfo(i)) == kTorn && RemoveAtLocked(i, RemoveReason::kTorn, now)) continue;
+      i++;  // (after a removal, i is re-examined: the shift may have moved an entry into it)
+    }
+    if (h_->count.load(std::memory_order_relaxed) < g_.max_keys) return true;
+  }
   if (h_->evict_mode != kEvictLru) return false;
   uint64_t hand = h_->clock_hand.load(std::memory_order_relaxed) % g_.slot_count;
   for (uint64_t n = 0; n < 2 * g_.slot_count + 1; n++, hand = Next(hand)) {
@@ -861,7 +901,8 @@ bool Table::MakeRoomLocked(uint64_t now) {
 uint64_t Table::SweepExpiredLocked(uint64_t now) {
   if (h_->ttl_entries.load(std::memory_order_relaxed) == 0) return 0;
   if (now < h_->next_expiry_hint.load(std::memory_order_acquire)) return 0;
-  h_->next_expiry_hint.exchange(kNoExpiryHint, std::memory_order_acq_rel);
+  h_->next_expiry_hint.exchange(kNoExpiryHint, std::memory_order_seq_cst);
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with NoteExpiry's fence
   uint64_t removed = 0;
   uint64_t min_seen = kNoExpiryHint;
   for (uint64_t i = 0, steps = 0; i < g_.slot_count && steps < 4 * g_.slot_count; steps++) {
@@ -962,7 +1003,8 @@ void Table::RepairLocked() {
   //     raise: ttl_entries is only raised here (writers keep it >= the truth),
   //     and the hint is reset before the scan and lowered after it, exactly as
   //     SweepExpiredLocked does.
-  h_->next_expiry_hint.exchange(kNoExpiryHint, std::memory_order_acq_rel);
+  h_->next_expiry_hint.exchange(kNoExpiryHint, std::memory_order_seq_cst);
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with NoteExpiry's fence
   uint64_t count = 0, ttl = 0, min_expiry = kNoExpiryHint;
   for (uint64_t i = 0; i < n; i++) {
     SlotMeta* m = Meta(i);

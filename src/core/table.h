@@ -134,7 +134,8 @@ class Table {
   void EndMoves();
   int64_t FindLocked(const KeyRef& k, uint64_t* free_slot);
   enum class RemoveReason { kDelete, kExpired, kEvicted, kTorn };
-  bool RemoveAtLocked(uint64_t i, RemoveReason reason, uint64_t now);
+  // *was_alive (optional): the entry was LIVE, whole and unexpired under its mutex.
+  bool RemoveAtLocked(uint64_t i, RemoveReason reason, uint64_t now, bool* was_alive = nullptr);
   void MoveLocked(uint64_t src, uint64_t dst);
   bool MakeRoomLocked(uint64_t now);
   uint64_t SweepExpiredLocked(uint64_t now);
