@@ -39,12 +39,20 @@ declare namespace near {
     pingTimeoutMs?: number;
     /** Host-wide single-flight lock lifetime (default 2000). */
     loadTimeoutMs?: number;
+    /** > 0: cache "absent in Redis" for this long; get() then returns null for such keys (default 0: off). */
+    negativeTtlMs?: number;
+    /** End-to-end self-test period (default 30000; 0 = only when a connection is set up). */
+    canaryIntervalMs?: number;
+    /** How long a canary write may take to come back as an invalidation (default 2000; 0 disables the canary). */
+    canaryTimeoutMs?: number;
   }
   interface NearStats {
     hits: number;
     misses: number;
-    bypass: { notLive: number; notCovered: number; tooBig: number };
+    negativeHits: number;
+    bypass: { notLive: number; notCovered: number; tooBig: number; full: number };
     fills: number;
+    negativeFills: number;
     fillsRejected: number;
     loads: number;
     lockWaits: number;
@@ -52,13 +60,13 @@ declare namespace near {
     isLeader: boolean;
     leaderPid: number | null;
     invalidations: number;
-    flushes: { disconnect: number; pingTimeout: number; null: number; stale: number; leader: number };
+    flushes: { disconnect: number; pingTimeout: number; null: number; stale: number; leader: number; canary: number };
   }
   interface NearCache extends EventEmitter {
     readonly state: 'live' | 'down' | 'closed';
     readonly isLeader: boolean;
-    /** Sync: the value on a trusted L1 hit, else undefined. Never touches Redis. */
-    get(key: string): string | undefined;
+    /** Sync: the value on a trusted L1 hit, null on a trusted negative entry (negativeTtlMs > 0), else undefined. Never touches Redis. */
+    get(key: string): string | null | undefined;
     getOrLoad(key: string, options?: { loader?: (key: string) => unknown; ttlMs?: number }): Promise<string | undefined>;
     set(key: string, value: string, options?: { ttlMs?: number }): Promise<void>;
     delete(key: string): Promise<boolean>;

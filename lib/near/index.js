@@ -90,13 +90,16 @@ class NearCache extends EventEmitter {
   #liveAt = 0;
   #state = 'starting';
   #sweepTimer = null;
+  #canaryTimer = null;
+  #canaryOk = false; // the current connection passed its first canary
+  #canaryWait = null; // { keys: Set, resolve }
 
   constructor(opts) {
     super();
     const o = {
       maxKeys: 1024, keySize: 64, valueSize: 256, evict: 'lru',
       maxTtlMs: 60_000, maxStalenessMs: 1000, pingIntervalMs: 100, pingTimeoutMs: 500,
-      loadTimeoutMs: 2000, negativeTtlMs: 0, listen: {}, ...opts,
+      loadTimeoutMs: 2000, negativeTtlMs: 0, canaryIntervalMs: 30_000, canaryTimeoutMs: 2000, listen: {}, ...opts,
     };
     if (typeof o.name !== 'string' || !o.name) throw new TypeError('near cache: options.name must be a non-empty string');
     if (!Array.isArray(o.prefixes) || o.prefixes.length === 0 || o.prefixes.some((p) => typeof p !== 'string' || !p)) {
@@ -291,7 +294,10 @@ class NearCache extends EventEmitter {
       isLeader: this.isLeader,
       leaderPid: Number(this.#ctl.get('leader') || 0) || null,
       invalidations: c('inv'),
-      flushes: { disconnect: c('f:disconnect'), pingTimeout: c('f:ping'), null: c('f:null'), stale: c('f:stale'), leader: c('f:leader') },
+      flushes: {
+        disconnect: c('f:disconnect'), pingTimeout: c('f:ping'), null: c('f:null'), stale: c('f:stale'),
+        leader: c('f:leader'), canary: c('f:canary'),
+      },
     };
   }
 
@@ -369,26 +375,68 @@ class NearCache extends EventEmitter {
     const conn = new TrackingConnection({ ...o.listen, prefixes: o.prefixes, connectTimeoutMs: o.pingTimeoutMs * 4 });
     conn.unref();
     this.#conn = conn;
-    conn.on('ready', () => {
-      this.#backoff = 0;
-      this.#publishLive();
+    conn.on('ready', async () => {
       this.#pingTimer = setInterval(() => this.#heartbeat(), o.pingIntervalMs);
       this.#pingTimer.unref();
+      // LIVE only once a write under every prefix was seen coming back (canary).
+      if (!(await this.#canary(conn))) return;
+      this.#backoff = 0;
+      this.#canaryOk = true;
+      this.#publishLive();
+      if (o.canaryIntervalMs > 0) {
+        this.#canaryTimer = setInterval(() => { this.#canary(conn); }, o.canaryIntervalMs);
+        this.#canaryTimer.unref();
+      }
     });
     conn.on('invalidate', (keys) => this.#invalidate(keys));
     conn.on('pong', (sentAt) => this.#pong(sentAt));
     conn.on('fatal', (err) => this.emit('error', err));
     conn.on('close', (reason) => {
       clearInterval(this.#pingTimer);
+      clearInterval(this.#canaryTimer);
       this.#pingTimer = null;
+      this.#canaryOk = false;
+      if (this.#canaryWait) this.#canaryWait.resolve(false);
       if (this.#conn === conn) this.#conn = null;
-      this.#bump(reason === 'ping-timeout' ? 'f:ping' : 'f:disconnect');
+      this.#bump(reason === 'ping-timeout' ? 'f:ping' : reason === 'canary-failed' ? 'f:canary' : 'f:disconnect');
       this.#down(reason);
       if (this.#closed) return;
       const delay = Math.min(50 * 2 ** this.#backoff++, 2000) * (0.5 + Math.random() / 2);
       this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
       this.#reconnectTimer.unref();
     });
+  }
+
+  // End-to-end self-test: SET "<prefix>__nc_canary__:<pid>" through the data
+  // client for every prefix; each must come back as an invalidation on this
+  // connection within canaryTimeoutMs. Catches a listener and a data client on
+  // different servers, proxies that swallow pushes, ACL-filtered BCAST (8.10+),
+  // a read-only data user. Failure: destroy the connection (flush, DOWN, retry).
+  async #canary(conn) {
+    const o = this.#opts;
+    if (o.canaryIntervalMs <= 0 && this.#canaryOk) return true;
+    if (o.canaryTimeoutMs <= 0) return true;
+    if (this.#canaryWait) return true; // one in flight
+    const keys = o.prefixes.map((p) => `${p}__nc_canary__:${process.pid}`);
+    const seen = new Promise((resolve) => { this.#canaryWait = { keys: new Set(keys), resolve }; });
+    const timer = setTimeout(() => this.#canaryWait && this.#canaryWait.resolve(false), o.canaryTimeoutMs);
+    let why = `no invalidation within ${o.canaryTimeoutMs} ms`;
+    try {
+      await Promise.all(keys.map((k) => this.#adapter.write(k, String(Date.now()), 10_000)));
+    } catch (err) {
+      why = `the canary write failed: ${err.message}`;
+      this.#canaryWait.resolve(false);
+    }
+    const ok = await seen;
+    clearTimeout(timer);
+    this.#canaryWait = null;
+    if (!ok && this.#conn === conn && !this.#closed) {
+      this.emit('error', new Error(`near cache canary failed for ${keys.join(', ')}: ${why}. Check that listen and client reach `
+        + 'the same Redis, that no proxy drops invalidation pushes, that the listener user may read the prefixes '
+        + '(Redis 8.10+ filters BCAST by ACL), and that the data client may write them.'));
+      conn.destroy('canary-failed');
+    }
+    return ok && this.#conn === conn;
   }
 
   #heartbeat() {
@@ -421,12 +469,14 @@ class NearCache extends EventEmitter {
     if (keys === null) {
       this.#bump('f:null');
       this.#down('flushall');
-      if (this.#conn) this.#publishLive();
+      if (this.#conn && this.#canaryOk) this.#publishLive();
       this.emit('invalidate', null);
       return;
     }
     const g = this.#gen;
+    const cw = this.#canaryWait;
     for (const k of keys) {
+      if (cw && cw.keys.delete(k) && cw.keys.size === 0) cw.resolve(true);
       this.#ctl.incr(`e${stripeOf(k)}`);
       if (g !== null) this.#deleteEntry(g, k);
     }
@@ -442,6 +492,7 @@ class NearCache extends EventEmitter {
     clearTimeout(this.#reconnectTimer);
     clearInterval(this.#pingTimer);
     clearImmediate(this.#sweepTimer);
+    clearInterval(this.#canaryTimer);
     if (this.#server) {
       if (this.#conn) this.#conn.destroy('closing');
       this.#down('closing');

@@ -266,6 +266,34 @@ describe('near cache (real redis-server)', function () {
     assert.strictEqual(await fill(a, 'u:rs'), 'after');
   });
 
+  it('canary: listener and data client on different servers never go LIVE, with a clear error', async () => {
+    const other = await startRedis();
+    try {
+      const errs = [];
+      const a = open({ listen: { port: other.port }, canaryTimeoutMs: 500 });
+      a.on('error', (e) => errs.push(e.message));
+      await waitFor(() => errs.length > 0, 10000, 'canary error');
+      assert.match(errs[0], /canary failed/);
+      assert.strictEqual(a.state, 'down');
+      await waitFor(() => a.stats().flushes.canary >= 1, 5000, 'canary flush counted');
+      assert.strictEqual(await a.getOrLoad('u:c'), undefined); // still serves, through Redis
+      assert.strictEqual(a.stats().fills, 0);
+    } finally { await other.stop(); }
+  });
+
+  it('canary: a read-only data user keeps the host DOWN (the canary write is refused)', async () => {
+    await raw.call('ACL', 'SETUSER', 'ro', 'on', '>pw', '~*', '&*', '+@read', '+@connection');
+    const ro = new Redis({ port: redis.port, host: '127.0.0.1', username: 'ro', password: 'pw', enableReadyCheck: false });
+    try {
+      const errs = [];
+      const a = open({ client: ro });
+      a.on('error', (e) => errs.push(e.message));
+      await waitFor(() => errs.length > 0, 10000, 'canary error');
+      assert.match(errs[0], /canary write failed/);
+      assert.strictEqual(a.state, 'down');
+    } finally { ro.disconnect(); }
+  });
+
   it('refuses a server without tracking support (stays DOWN with an error)', async () => {
     const errs = [];
     // A fake server that rejects CLIENT TRACKING the way a proxy would.

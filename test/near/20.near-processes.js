@@ -103,6 +103,46 @@ describe('near cache across processes (real redis-server)', function () {
     for (const h of [p1, p2]) { await h.call({ op: 'close' }); await exited(h.child); }
   });
 
+  it('invalidation storm against a frozen leader: the server cuts the listener, the host flushes, no stale read', async () => {
+    await raw.config('SET', 'client-output-buffer-limit', 'pubsub 262144 131072 5');
+    const name = nextName('nearp');
+    names.push(name);
+    const p1 = startHost(name, redis.port, redis.port);
+    await p1.ready();
+    await p1.next((m) => m.type === 'leader');
+    await liveIn(p1);
+    const p2 = startHost(name, redis.port, redis.port);
+    await p2.ready();
+    try {
+      await raw.set('u:storm', 'old');
+      await fillIn(p2, 'u:storm');
+      const before = (await p2.call({ op: 'stats' })).stats.flushes.disconnect;
+      const listener = /flags=PtB/;
+      assert.match(await raw.client('list', 'type', 'pubsub'), listener);
+      process.kill(p1.pid, 'SIGSTOP');
+      await raw.set('u:storm', 'new');
+      const ackAt = Date.now();
+      // ~100k invalidations for the frozen listener: far beyond socket buffers + the 256 KB limit.
+      await waitFor(async () => {
+        const pipe = raw.pipeline();
+        for (let i = 0; i < 10000; i++) pipe.set(`u:s${i}`, 'x');
+        await pipe.exec();
+        return !listener.test(await raw.client('list', 'type', 'pubsub'));
+      }, 30000, 'server disconnecting the listener');
+      const r = await p2.call({ op: 'get', key: 'u:storm' });
+      if (r.value === 'old') assert.ok(r.t - ackAt <= STALE_MS, 'stale hit beyond the bound');
+      process.kill(p1.pid, 'SIGCONT');
+      await waitFor(async () => (await p2.call({ op: 'stats' })).stats.flushes.disconnect > before, 15000, 'disconnect flush');
+      await liveIn(p2);
+      await fillIn(p2, 'u:storm');
+      assert.strictEqual((await p2.call({ op: 'get', key: 'u:storm' })).value, 'new');
+    } finally {
+      try { process.kill(p1.pid, 'SIGCONT'); } catch { /* gone */ }
+      await raw.config('SET', 'client-output-buffer-limit', 'pubsub 33554432 8388608 60');
+    }
+    for (const h of [p1, p2]) { await h.call({ op: 'close' }); await exited(h.child); }
+  });
+
   it('single-flight across the processes of one host: one loader call', async () => {
     const name = nextName('nearp');
     names.push(name);
