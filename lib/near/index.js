@@ -197,6 +197,7 @@ class NearCache extends EventEmitter {
         await new Promise((r) => setTimeout(r, step));
         step = Math.min(step * 2, 50);
         const v = this.get(key);
+        if (v === null) return undefined;
         if (v !== undefined) return v;
         if (!this.#data.has(lockKey)) {
           locked = this.#data.add(lockKey, String(process.pid), { ttl: o.loadTimeoutMs });
@@ -390,7 +391,7 @@ class NearCache extends EventEmitter {
     });
     conn.on('invalidate', (keys) => this.#invalidate(keys));
     conn.on('pong', (sentAt) => this.#pong(sentAt));
-    conn.on('fatal', (err) => this.emit('error', err));
+    conn.on('fatal', (err) => this.#reportError(err));
     conn.on('close', (reason) => {
       clearInterval(this.#pingTimer);
       clearInterval(this.#canaryTimer);
@@ -431,12 +432,19 @@ class NearCache extends EventEmitter {
     clearTimeout(timer);
     this.#canaryWait = null;
     if (!ok && this.#conn === conn && !this.#closed) {
-      this.emit('error', new Error(`near cache canary failed for ${keys.join(', ')}: ${why}. Check that listen and client reach `
+      this.#reportError(new Error(`near cache canary failed for ${keys.join(', ')}: ${why}. Check that listen and client reach `
         + 'the same Redis, that no proxy drops invalidation pushes, that the listener user may read the prefixes '
         + '(Redis 8.10+ filters BCAST by ACL), and that the data client may write them.'));
       conn.destroy('canary-failed');
     }
     return ok && this.#conn === conn;
+  }
+
+  // 'error' without a listener would throw from a socket callback and take the
+  // process down; a cache must not, so it becomes a process warning instead.
+  #reportError(err) {
+    if (this.listenerCount('error') > 0) this.emit('error', err);
+    else process.emitWarning(err.message, 'NearCacheWarning');
   }
 
   #heartbeat() {

@@ -281,6 +281,24 @@ describe('near cache (real redis-server)', function () {
     } finally { await other.stop(); }
   });
 
+  it("without an 'error' listener a failure becomes a process warning, not a crash", async () => {
+    const other = await startRedis();
+    const warnings = [];
+    const onWarning = (w) => { if (w.name === 'NearCacheWarning') warnings.push(w.message); };
+    process.on('warning', onWarning);
+    try {
+      const name = nextName('near');
+      names.push(name);
+      const a = createNearCache({ name, client, prefixes: ['u:'], listen: { port: other.port }, canaryTimeoutMs: 300 });
+      opened.push(a);
+      await waitFor(() => warnings.length > 0, 10000, 'warning');
+      assert.match(warnings[0], /canary failed/);
+    } finally {
+      process.off('warning', onWarning);
+      await other.stop();
+    }
+  });
+
   it('canary: a read-only data user keeps the host DOWN (the canary write is refused)', async () => {
     await raw.call('ACL', 'SETUSER', 'ro', 'on', '>pw', '~*', '&*', '+@read', '+@connection');
     const ro = new Redis({ port: redis.port, host: '127.0.0.1', username: 'ro', password: 'pw', enableReadyCheck: false });
