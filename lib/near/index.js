@@ -99,7 +99,7 @@ class NearCache extends EventEmitter {
     const o = {
       maxKeys: 1024, keySize: 64, valueSize: 256, evict: 'lru',
       maxTtlMs: 60_000, maxStalenessMs: 1000, pingIntervalMs: 100, pingTimeoutMs: 500,
-      loadTimeoutMs: 2000, negativeTtlMs: 0, canaryIntervalMs: 30_000, canaryTimeoutMs: 2000, listen: {}, ...opts,
+      loadTimeoutMs: 2000, negativeTtlMs: 0, canaryIntervalMs: 30_000, canaryTimeoutMs: 2000, lead: true, listen: {}, ...opts,
     };
     if (typeof o.name !== 'string' || !o.name) throw new TypeError('near cache: options.name must be a non-empty string');
     if (!Array.isArray(o.prefixes) || o.prefixes.length === 0 || o.prefixes.some((p) => typeof p !== 'string' || !p)) {
@@ -118,7 +118,7 @@ class NearCache extends EventEmitter {
     this.#ctlGet = this.#ctl.get.bind(this.#ctl);
     this.#dataGet = this.#data.get.bind(this.#data);
     this.hooks = o.testHooks || {};
-    this.#tryLead();
+    if (o.lead) this.#tryLead();
   }
 
   /** 'live' when the host's L1 may be trusted now, else 'down'. */

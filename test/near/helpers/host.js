@@ -6,8 +6,8 @@ const path = require('node:path');
 
 const live = new Set();
 
-function startHost(name, redisPort, listenPort, ms = 30000) {
-  const child = fork(path.join(__dirname, '..', 'fixtures', 'host.js'), [name, redisPort, listenPort], {
+function startHost(name, redisPort, listenPort, ms = 30000, mode = 'lead') {
+  const child = fork(path.join(__dirname, '..', 'fixtures', 'host.js'), [name, redisPort, listenPort, mode], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   live.add(child);
