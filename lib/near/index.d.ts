@@ -43,6 +43,8 @@ declare namespace near {
     negativeTtlMs?: number;
     /** End-to-end self-test period (default 30000; 0 = only when a connection is set up). */
     canaryIntervalMs?: number;
+    /** Where the elected process runs the listener: 'worker' (default; a busy main thread does not delay it) or 'main'. */
+    listenerThread?: 'worker' | 'main';
     /** false: this process never runs the host's listener (it only reads and fills). Default true. */
     lead?: boolean;
     /** How long a canary write may take to come back as an invalidation (default 2000; 0 disables the canary). */

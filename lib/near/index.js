@@ -21,23 +21,17 @@
 //    follows the insert (NEAR-CACHE.md §5.3 item 3, without a cross-segment lock).
 // I4 Negative entries ("known absent", negativeTtlMs > 0) live under "\0<gen>n:<key>"
 //    and follow I1-I3 exactly like values.
+// The leader side (listener, heartbeat, flushes, canary, sweep) is leader.js.
 const net = require('node:net');
+const path = require('node:path');
+const { Worker } = require('node:worker_threads');
 const { EventEmitter } = require('node:events');
 const createCache = require('../..');
-const { TrackingConnection } = require('./resp');
+const { Leader } = require('./leader');
+const { stripeOf } = require('./stripe');
+const { openSegments } = require('./segments');
 
-const STRIPES = 256;
-const GEN_PREFIX_BYTES = 24; // "\0" + up to 20 digits + ":" (+ slack)
 const LOCK_PREFIX = '\x01L:';
-
-function stripeOf(key) {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0) & (STRIPES - 1);
-}
 
 function ioredisAdapter(client) {
   return {
@@ -81,25 +75,14 @@ class NearCache extends EventEmitter {
   // Election and listener (leader only).
   #server = null;
   #electTimer = null;
-  #conn = null;
-  #pingTimer = null;
-  #reconnectTimer = null;
-  #backoff = 0;
-  #gen = null; // gen string this leader published, while LIVE
-  #prevPingAt = 0;
-  #liveAt = 0;
-  #state = 'starting';
-  #sweepTimer = null;
-  #canaryTimer = null;
-  #canaryOk = false; // the current connection passed its first canary
-  #canaryWait = null; // { keys: Set, resolve }
+  #leader = null; // { stop() } while this process holds the election socket
 
   constructor(opts) {
     super();
     const o = {
       maxKeys: 1024, keySize: 64, valueSize: 256, evict: 'lru',
       maxTtlMs: 60_000, maxStalenessMs: 1000, pingIntervalMs: 100, pingTimeoutMs: 500,
-      loadTimeoutMs: 2000, negativeTtlMs: 0, canaryIntervalMs: 30_000, canaryTimeoutMs: 2000, lead: true, listen: {}, ...opts,
+      loadTimeoutMs: 2000, negativeTtlMs: 0, canaryIntervalMs: 30_000, canaryTimeoutMs: 2000, lead: true, listenerThread: 'worker', listen: {}, ...opts,
     };
     if (typeof o.name !== 'string' || !o.name) throw new TypeError('near cache: options.name must be a non-empty string');
     if (!Array.isArray(o.prefixes) || o.prefixes.length === 0 || o.prefixes.some((p) => typeof p !== 'string' || !p)) {
@@ -110,11 +93,7 @@ class NearCache extends EventEmitter {
     }
     this.#opts = o;
     this.#adapter = pickAdapter(o.client);
-    this.#data = createCache({
-      name: `${o.name}.near`, maxKeys: o.maxKeys, keySize: o.keySize + GEN_PREFIX_BYTES,
-      valueSize: o.valueSize, evict: o.evict, mode: o.mode,
-    });
-    this.#ctl = createCache({ name: `${o.name}.near.ctl`, maxKeys: 1024, keySize: 16, valueSize: 32, mode: o.mode });
+    ({ data: this.#data, ctl: this.#ctl } = openSegments(o));
     this.#ctlGet = this.#ctl.get.bind(this.#ctl);
     this.#dataGet = this.#data.get.bind(this.#data);
     this.hooks = o.testHooks || {};
@@ -309,135 +288,15 @@ class NearCache extends EventEmitter {
     const srv = net.createServer();
     srv.on('error', () => {
       srv.close();
-      if (this.#closed) return;
-      this.#electTimer = setTimeout(() => this.#tryLead(), this.#opts.pingIntervalMs);
-      this.#electTimer.unref();
+      this.#retryLead();
     });
     srv.listen({ path: `\0fsmm-near:${this.#opts.name}` }, () => {
       if (this.#closed) { srv.close(); return; }
       srv.unref();
       this.#server = srv;
-      this.#ctl.set('leader', String(process.pid));
-      this.#bump('f:leader');
-      this.#down('leader');
       this.emit('leader', process.pid);
-      this.#connect();
+      this.#startLeader();
     });
-  }
-
-  #bump(k, n = 1) { this.#ctl.incr(`s:${k}`, n); }
-
-  // I2: flush. Once 'live' is gone no reader trusts the old gen and no fill that
-  // snapshotted it can pass its re-check; the next #publishLive takes a new gen.
-  #down(reason) {
-    this.#ctl.delete('live');
-    this.#gen = null;
-    if (this.#state !== 'down') { this.#state = 'down'; this.emit('state', 'down', reason); }
-  }
-
-  #publishLive() {
-    const g = String(this.#ctl.incr('gen'));
-    this.#liveAt = nowMs();
-    this.#prevPingAt = this.#liveAt;
-    this.#ctl.set('live', g, { ttl: this.#opts.maxStalenessMs });
-    this.#gen = g;
-    if (this.#state !== 'live') { this.#state = 'live'; this.emit('state', 'live'); }
-    this.#scheduleSweep();
-  }
-
-  // Entries of older generations are unreachable (I2); reclaim their slots in
-  // batches so a table without eviction does not fill up with them. 'swept' in
-  // ctl is the highest gen whose entries are all gone (shared across leaders).
-  #scheduleSweep() {
-    if (this.#sweepTimer || this.#closed) return;
-    this.#sweepTimer = setImmediate(() => {
-      this.#sweepTimer = null;
-      if (this.#closed || !this.#server) return;
-      const cur = Number(this.#ctl.get('gen') || 0);
-      let swept = Number(this.#ctl.get('swept') || 0);
-      let budget = 1000;
-      while (swept < cur - 1 && budget > 0) {
-        const g = swept + 1;
-        for (const pfx of [`\0${g}:`, `\0${g}n:`]) {
-          const ks = this.#data.keys({ prefix: pfx, limit: budget });
-          for (const k of ks) this.#data.delete(k);
-          budget -= ks.length;
-        }
-        if (budget > 0) { swept = g; this.#ctl.set('swept', String(swept)); }
-      }
-      if (swept < cur - 1) this.#scheduleSweep();
-    });
-    this.#sweepTimer.unref();
-  }
-
-  #connect() {
-    if (this.#closed) return;
-    const o = this.#opts;
-    const conn = new TrackingConnection({ ...o.listen, prefixes: o.prefixes, connectTimeoutMs: o.pingTimeoutMs * 4 });
-    conn.unref();
-    this.#conn = conn;
-    conn.on('ready', async () => {
-      this.#pingTimer = setInterval(() => this.#heartbeat(), o.pingIntervalMs);
-      this.#pingTimer.unref();
-      // LIVE only once a write under every prefix was seen coming back (canary).
-      if (!(await this.#canary(conn))) return;
-      this.#backoff = 0;
-      this.#canaryOk = true;
-      this.#publishLive();
-      if (o.canaryIntervalMs > 0) {
-        this.#canaryTimer = setInterval(() => { this.#canary(conn); }, o.canaryIntervalMs);
-        this.#canaryTimer.unref();
-      }
-    });
-    conn.on('invalidate', (keys) => this.#invalidate(keys));
-    conn.on('pong', (sentAt) => this.#pong(sentAt));
-    conn.on('fatal', (err) => this.#reportError(err));
-    conn.on('close', (reason) => {
-      clearInterval(this.#pingTimer);
-      clearInterval(this.#canaryTimer);
-      this.#pingTimer = null;
-      this.#canaryOk = false;
-      if (this.#canaryWait) this.#canaryWait.resolve(false);
-      if (this.#conn === conn) this.#conn = null;
-      this.#bump(reason === 'ping-timeout' ? 'f:ping' : reason === 'canary-failed' ? 'f:canary' : 'f:disconnect');
-      this.#down(reason);
-      if (this.#closed) return;
-      const delay = Math.min(50 * 2 ** this.#backoff++, 2000) * (0.5 + Math.random() / 2);
-      this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
-      this.#reconnectTimer.unref();
-    });
-  }
-
-  // End-to-end self-test: SET "<prefix>__nc_canary__:<pid>" through the data
-  // client for every prefix; each must come back as an invalidation on this
-  // connection within canaryTimeoutMs. Catches a listener and a data client on
-  // different servers, proxies that swallow pushes, ACL-filtered BCAST (8.10+),
-  // a read-only data user. Failure: destroy the connection (flush, DOWN, retry).
-  async #canary(conn) {
-    const o = this.#opts;
-    if (o.canaryIntervalMs <= 0 && this.#canaryOk) return true;
-    if (o.canaryTimeoutMs <= 0) return true;
-    if (this.#canaryWait) return true; // one in flight
-    const keys = o.prefixes.map((p) => `${p}__nc_canary__:${process.pid}`);
-    const seen = new Promise((resolve) => { this.#canaryWait = { keys: new Set(keys), resolve }; });
-    const timer = setTimeout(() => this.#canaryWait && this.#canaryWait.resolve(false), o.canaryTimeoutMs);
-    let why = `no invalidation within ${o.canaryTimeoutMs} ms`;
-    try {
-      await Promise.all(keys.map((k) => this.#adapter.write(k, String(Date.now()), 10_000)));
-    } catch (err) {
-      why = `the canary write failed: ${err.message}`;
-      this.#canaryWait.resolve(false);
-    }
-    const ok = await seen;
-    clearTimeout(timer);
-    this.#canaryWait = null;
-    if (!ok && this.#conn === conn && !this.#closed) {
-      this.#reportError(new Error(`near cache canary failed for ${keys.join(', ')}: ${why}. Check that listen and client reach `
-        + 'the same Redis, that no proxy drops invalidation pushes, that the listener user may read the prefixes '
-        + '(Redis 8.10+ filters BCAST by ACL), and that the data client may write them.'));
-      conn.destroy('canary-failed');
-    }
-    return ok && this.#conn === conn;
   }
 
   // 'error' without a listener would throw from a socket callback and take the
@@ -447,49 +306,69 @@ class NearCache extends EventEmitter {
     else process.emitWarning(err.message, 'NearCacheWarning');
   }
 
-  #heartbeat() {
-    const conn = this.#conn;
-    if (!conn) return;
-    const oldest = conn.oldestPingAt;
-    if (oldest !== undefined && nowMs() - oldest > this.#opts.pingTimeoutMs) { conn.destroy('ping-timeout'); return; }
-    conn.ping();
-  }
-
-  // A PONG proves every invalidation sent before the PING was applied (one ordered
-  // stream). Writes in the same server event-loop turn as the PING are emitted
-  // after the PONG, so trust only up to the *previous* PING's send time.
-  #pong(sentAt) {
-    const confirmed = this.#prevPingAt;
-    this.#prevPingAt = sentAt;
-    if (this.#gen === null) return;
-    const ttl = Math.floor(confirmed + this.#opts.maxStalenessMs - nowMs());
-    if (ttl < 1) return; // 'live' is expiring on its own; the next PONG re-publishes
-    if (!this.#ctl.cas('live', this.#gen, this.#gen, { ttl })) {
-      // 'live' expired (heartbeat late): re-publish under a new gen.
-      this.#bump('f:stale');
-      this.#down('stale');
-      this.#publishLive();
-    }
-    if (this.hooks.onPong) this.hooks.onPong();
-  }
-
-  #invalidate(keys) {
-    if (keys === null) {
-      this.#bump('f:null');
-      this.#down('flushall');
-      if (this.#conn && this.#canaryOk) this.#publishLive();
-      this.emit('invalidate', null);
+  // Runs the host's listener: in a worker_thread (default) or on this thread.
+  #startLeader() {
+    const o = this.#opts;
+    const canaryWrite = (keys) => Promise.all(keys.map((k) => this.#adapter.write(k, String(Date.now()), 10_000)));
+    const plain = {
+      name: o.name, maxKeys: o.maxKeys, keySize: o.keySize, valueSize: o.valueSize, evict: o.evict, mode: o.mode,
+      prefixes: o.prefixes, listen: o.listen, maxStalenessMs: o.maxStalenessMs, pingIntervalMs: o.pingIntervalMs,
+      pingTimeoutMs: o.pingTimeoutMs, negativeTtlMs: o.negativeTtlMs, canaryIntervalMs: o.canaryIntervalMs,
+      canaryTimeoutMs: o.canaryTimeoutMs,
+    };
+    if (o.listenerThread === 'main') {
+      const leader = new Leader(plain, { data: this.#data, ctl: this.#ctl, canaryWrite });
+      leader.on('state', (st, reason) => this.emit('state', st, reason));
+      leader.on('invalidate', (keys) => this.emit('invalidate', keys));
+      leader.on('error', (err) => this.#reportError(err));
+      this.#leader = { stop: async () => leader.stop() };
+      leader.start();
       return;
     }
-    const g = this.#gen;
-    const cw = this.#canaryWait;
-    for (const k of keys) {
-      if (cw && cw.keys.delete(k) && cw.keys.size === 0) cw.resolve(true);
-      this.#ctl.incr(`e${stripeOf(k)}`);
-      if (g !== null) this.#deleteEntry(g, k);
-    }
-    this.#bump('inv', keys.length);
-    this.emit('invalidate', keys);
+    const worker = new Worker(path.join(__dirname, 'listener-worker.js'), { workerData: plain });
+    let stopping = false;
+    worker.unref();
+    worker.on('message', (m) => {
+      if (m.type === 'state') this.emit('state', m.state, m.reason);
+      else if (m.type === 'invalidate') this.emit('invalidate', m.keys);
+      else if (m.type === 'error') this.#reportError(new Error(m.message));
+      else if (m.type === 'canary') {
+        canaryWrite(m.keys).then(() => worker.postMessage({ type: 'canaryDone', id: m.id }),
+          (err) => worker.postMessage({ type: 'canaryDone', id: m.id, error: err.message }));
+      }
+    });
+    worker.on('error', (err) => this.#reportError(err));
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    exited.then(() => {
+      if (stopping || this.#closed) return;
+      // The listener thread died while this process lives: DOWN, give up the
+      // leadership (the election socket) and stand again after a ping interval.
+      this.#ctl.delete('live');
+      this.#releaseLeadership().then(() => this.#retryLead());
+    });
+    this.#leader = {
+      stop: async () => {
+        stopping = true;
+        worker.postMessage({ type: 'stop' });
+        const t = setTimeout(() => worker.terminate(), 5000);
+        await exited;
+        clearTimeout(t);
+        this.#ctl.delete('live');
+      },
+    };
+  }
+
+  async #releaseLeadership() {
+    const srv = this.#server;
+    this.#server = null;
+    this.#leader = null;
+    if (srv) await new Promise((r) => srv.close(r));
+  }
+
+  #retryLead() {
+    if (this.#closed) return;
+    this.#electTimer = setTimeout(() => this.#tryLead(), this.#opts.pingIntervalMs);
+    this.#electTimer.unref();
   }
 
   /** Stops the listener (if leader: DOWN, then release leadership) and unmaps the segments. */
@@ -497,17 +376,8 @@ class NearCache extends EventEmitter {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#electTimer);
-    clearTimeout(this.#reconnectTimer);
-    clearInterval(this.#pingTimer);
-    clearImmediate(this.#sweepTimer);
-    clearInterval(this.#canaryTimer);
-    if (this.#server) {
-      if (this.#conn) this.#conn.destroy('closing');
-      this.#down('closing');
-      const srv = this.#server;
-      this.#server = null;
-      await new Promise((r) => srv.close(r));
-    }
+    if (this.#leader) await this.#leader.stop();
+    await this.#releaseLeadership();
     this.#data.close();
     this.#ctl.close();
   }

@@ -2,6 +2,7 @@
 // Near cache against a real redis-server on loopback. Two "hosts" = two
 // segment names in this process (each is its own host's leader).
 const assert = require('node:assert');
+const { spawn } = require('node:child_process');
 const Redis = require('ioredis');
 const { createNearCache, unlinkNear } = require('../../lib/near');
 const { nextName } = require('../helpers/names');
@@ -70,6 +71,42 @@ describe('near cache (real redis-server)', function () {
     lags.sort((x, y) => x - y);
     const pct = (p) => lags[Math.min(lags.length - 1, Math.floor(p * lags.length))].toFixed(0);
     console.log(`      invalidation lag (SET issued -> applied in L1), n=300: p50 ${pct(0.5)} µs, p99 ${pct(0.99)} µs, max ${pct(1)} µs`);
+  });
+
+  it('the listener runs in a worker_thread: invalidations are applied while the main thread is blocked', async () => {
+    const a = open();
+    await live(a);
+    await raw.set('u:blk', 'b');
+    await fill(a, 'u:blk');
+    // A writer that does not need this thread's event loop.
+    const cli = spawn('redis-cli', ['-p', String(redis.port), 'set', 'u:blk', 'b2'], { stdio: 'ignore' });
+    const cliExit = new Promise((r) => cli.once('exit', r));
+    const misses = a.stats().misses;
+    const deadline = Date.now() + 20000;
+    let v = a.get('u:blk');
+    // Block this thread until L1 stops serving 'b' through a *miss* (the entry was
+    // deleted, or a newer generation published): only a listener that runs
+    // without this thread can cause that. A bypass (notLive) is not a miss.
+    while (!(v === undefined && a.stats().misses > misses) && Date.now() < deadline) v = a.get('u:blk');
+    assert.ok(a.stats().misses > misses, 'no invalidation was applied while the main thread was blocked');
+    await cliExit;
+  });
+
+  it("listenerThread: 'main' runs the same listener on the main thread (invalidation, then bypass when blocked)", async () => {
+    const a = open({ listenerThread: 'main' });
+    const b = open();
+    await live(a); await live(b);
+    await raw.set('u:mt', '1');
+    await fill(a, 'u:mt');
+    const gone = invalidated(a, 'u:mt');
+    await b.set('u:mt', '2');
+    await gone;
+    assert.strictEqual(a.get('u:mt'), undefined);
+    await fill(a, 'u:mt');
+    const until = Date.now() + 2 * STALE_MS;
+    while (Date.now() < until) { /* the heartbeat cannot run: 'live' expires */ }
+    assert.strictEqual(a.get('u:mt'), undefined);
+    await live(a);
   });
 
   it('third-party writes and deletes invalidate every host; keys outside the prefixes are never cached', async () => {

@@ -82,6 +82,8 @@ describe('near cache across processes (real redis-server)', function () {
     await p2.ready();
     await raw.set('u:stop', 'old');
     await fillIn(p2, 'u:stop');
+    const s2 = (await p2.call({ op: 'stats' })).stats;
+    assert.deepStrictEqual([s2.leaderPid, s2.isLeader], [p1.pid, false], `leadership moved: ${JSON.stringify([s2, p1.messages, p2.messages])}`);
     process.kill(p1.pid, 'SIGSTOP');
     try {
       await raw.set('u:stop', 'new'); // the frozen leader cannot apply this invalidation
@@ -117,6 +119,8 @@ describe('near cache across processes (real redis-server)', function () {
       await raw.set('u:storm', 'old');
       await fillIn(p2, 'u:storm');
       const before = (await p2.call({ op: 'stats' })).stats.flushes.disconnect;
+      const s2 = (await p2.call({ op: 'stats' })).stats;
+      assert.deepStrictEqual([s2.leaderPid, s2.isLeader], [p1.pid, false], `leadership moved: ${JSON.stringify([s2, p1.messages, p2.messages])}`);
       const listener = /flags=PtB/;
       assert.match(await raw.client('list', 'type', 'pubsub'), listener);
       process.kill(p1.pid, 'SIGSTOP');

@@ -1,0 +1,225 @@
+'use strict';
+// The host leader's listener: one TrackingConnection, the heartbeat that keeps
+// ctl 'live' alive, invalidations, flushes, the canary and the old-generation
+// sweep. Runs in a worker_thread of the elected process (listener-worker.js),
+// or on its main thread ({ listenerThread: 'main' }). Invariants: index.js I1-I4.
+const { EventEmitter } = require('node:events');
+const { TrackingConnection } = require('./resp');
+const { stripeOf } = require('./stripe');
+
+const nowMs = () => performance.now();
+
+/**
+ * Events: 'state' (state, reason), 'invalidate' (keys | null), 'error' (err).
+ * canaryWrite(keys) must SET each key through the user's data client (PX 10 s).
+ */
+class Leader extends EventEmitter {
+  #o;
+  #data;
+  #ctl;
+  #canaryWrite;
+  #stopped = false;
+  #conn = null;
+  #pingTimer = null;
+  #reconnectTimer = null;
+  #canaryTimer = null;
+  #sweepTimer = null;
+  #backoff = 0;
+  #gen = null; // gen string published by this leader while LIVE
+  #prevPingAt = 0;
+  #state = 'starting';
+  #canaryOk = false; // the current connection passed its first canary
+  #canaryWait = null; // { keys: Set, resolve }
+
+  constructor(opts, { data, ctl, canaryWrite }) {
+    super();
+    this.#o = opts;
+    this.#data = data;
+    this.#ctl = ctl;
+    this.#canaryWrite = canaryWrite;
+  }
+
+  /** Takes over: flush (the new leader trusts nothing), then connect. */
+  start() {
+    this.#ctl.set('leader', String(process.pid));
+    this.#bump('f:leader');
+    this.#down('leader');
+    this.#connect();
+  }
+
+  /** DOWN, then stop everything. Idempotent. */
+  stop() {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    clearTimeout(this.#reconnectTimer);
+    clearInterval(this.#pingTimer);
+    clearInterval(this.#canaryTimer);
+    clearImmediate(this.#sweepTimer);
+    if (this.#conn) this.#conn.destroy('closing');
+    this.#down('closing');
+  }
+
+  #bump(k, n = 1) { this.#ctl.incr(`s:${k}`, n); }
+
+  #deleteEntry(g, key) {
+    this.#data.delete('\0' + g + ':' + key);
+    if (this.#o.negativeTtlMs > 0) this.#data.delete('\0' + g + 'n:' + key);
+  }
+
+  // I2: flush. Once 'live' is gone no reader trusts the old gen and no fill that
+  // snapshotted it can pass its re-check; the next #publishLive takes a new gen.
+  #down(reason) {
+    this.#ctl.delete('live');
+    this.#gen = null;
+    if (this.#state !== 'down') { this.#state = 'down'; this.emit('state', 'down', reason); }
+  }
+
+  #publishLive() {
+    const g = String(this.#ctl.incr('gen'));
+    this.#prevPingAt = nowMs();
+    this.#ctl.set('live', g, { ttl: this.#o.maxStalenessMs });
+    this.#gen = g;
+    if (this.#state !== 'live') { this.#state = 'live'; this.emit('state', 'live'); }
+    this.#scheduleSweep();
+  }
+
+  // Entries of older generations are unreachable (I2); reclaim their slots in
+  // batches so a table without eviction does not fill up with them. 'swept' in
+  // ctl is the highest gen whose entries are all gone (shared across leaders).
+  #scheduleSweep() {
+    if (this.#sweepTimer || this.#stopped) return;
+    this.#sweepTimer = setImmediate(() => {
+      this.#sweepTimer = null;
+      if (this.#stopped) return;
+      const cur = Number(this.#ctl.get('gen') || 0);
+      let swept = Number(this.#ctl.get('swept') || 0);
+      let budget = 1000;
+      while (swept < cur - 1 && budget > 0) {
+        const g = swept + 1;
+        for (const pfx of [`\0${g}:`, `\0${g}n:`]) {
+          const ks = this.#data.keys({ prefix: pfx, limit: budget });
+          for (const k of ks) this.#data.delete(k);
+          budget -= ks.length;
+        }
+        if (budget > 0) { swept = g; this.#ctl.set('swept', String(swept)); }
+      }
+      if (swept < cur - 1) this.#scheduleSweep();
+    });
+    this.#sweepTimer.unref();
+  }
+
+  #connect() {
+    if (this.#stopped) return;
+    const o = this.#o;
+    const conn = new TrackingConnection({ ...o.listen, prefixes: o.prefixes, connectTimeoutMs: o.pingTimeoutMs * 4 });
+    conn.unref();
+    this.#conn = conn;
+    conn.on('ready', async () => {
+      this.#pingTimer = setInterval(() => this.#heartbeat(), o.pingIntervalMs);
+      this.#pingTimer.unref();
+      // LIVE only once a write under every prefix was seen coming back (canary).
+      if (!(await this.#canary(conn))) return;
+      this.#backoff = 0;
+      this.#canaryOk = true;
+      this.#publishLive();
+      if (o.canaryIntervalMs > 0) {
+        this.#canaryTimer = setInterval(() => { this.#canary(conn); }, o.canaryIntervalMs);
+        this.#canaryTimer.unref();
+      }
+    });
+    conn.on('invalidate', (keys) => this.#invalidate(keys));
+    conn.on('pong', (sentAt) => this.#pong(sentAt));
+    conn.on('fatal', (err) => this.emit('error', err));
+    conn.on('close', (reason) => {
+      clearInterval(this.#pingTimer);
+      clearInterval(this.#canaryTimer);
+      this.#pingTimer = null;
+      this.#canaryOk = false;
+      if (this.#canaryWait) this.#canaryWait.resolve(false);
+      if (this.#conn === conn) this.#conn = null;
+      if (this.#stopped) return;
+      this.#bump(reason === 'ping-timeout' ? 'f:ping' : reason === 'canary-failed' ? 'f:canary' : 'f:disconnect');
+      this.#down(reason);
+      const delay = Math.min(50 * 2 ** this.#backoff++, 2000) * (0.5 + Math.random() / 2);
+      this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
+      this.#reconnectTimer.unref();
+    });
+  }
+
+  // End-to-end self-test: SET "<prefix>__nc_canary__:<pid>" through the data
+  // client for every prefix; each must come back as an invalidation on this
+  // connection within canaryTimeoutMs. Catches a listener and a data client on
+  // different servers, proxies that swallow pushes, ACL-filtered BCAST (8.10+),
+  // a read-only data user. Failure: destroy the connection (flush, DOWN, retry).
+  async #canary(conn) {
+    const o = this.#o;
+    if (o.canaryTimeoutMs <= 0) return true;
+    if (this.#canaryWait) return true; // one in flight
+    const keys = o.prefixes.map((p) => `${p}__nc_canary__:${process.pid}`);
+    const seen = new Promise((resolve) => { this.#canaryWait = { keys: new Set(keys), resolve }; });
+    const timer = setTimeout(() => this.#canaryWait && this.#canaryWait.resolve(false), o.canaryTimeoutMs);
+    let why = `no invalidation within ${o.canaryTimeoutMs} ms`;
+    try {
+      await this.#canaryWrite(keys);
+    } catch (err) {
+      why = `the canary write failed: ${err.message}`;
+      if (this.#canaryWait) this.#canaryWait.resolve(false);
+    }
+    const ok = await seen;
+    clearTimeout(timer);
+    this.#canaryWait = null;
+    if (!ok && this.#conn === conn && !this.#stopped) {
+      this.emit('error', new Error(`near cache canary failed for ${keys.join(', ')}: ${why}. Check that listen and client reach `
+        + 'the same Redis, that no proxy drops invalidation pushes, that the listener user may read the prefixes '
+        + '(Redis 8.10+ filters BCAST by ACL), and that the data client may write them.'));
+      conn.destroy('canary-failed');
+    }
+    return ok && this.#conn === conn;
+  }
+
+  #heartbeat() {
+    const conn = this.#conn;
+    if (!conn) return;
+    const oldest = conn.oldestPingAt;
+    if (oldest !== undefined && nowMs() - oldest > this.#o.pingTimeoutMs) { conn.destroy('ping-timeout'); return; }
+    conn.ping();
+  }
+
+  // A PONG proves every invalidation sent before the PING was applied (one ordered
+  // stream). Writes in the same server event-loop turn as the PING are emitted
+  // after the PONG, so trust only up to the *previous* PING's send time.
+  #pong(sentAt) {
+    const confirmed = this.#prevPingAt;
+    this.#prevPingAt = sentAt;
+    if (this.#gen === null) return;
+    const ttl = Math.floor(confirmed + this.#o.maxStalenessMs - nowMs());
+    if (ttl < 1) return; // 'live' is expiring on its own; the next PONG re-publishes
+    if (!this.#ctl.cas('live', this.#gen, this.#gen, { ttl })) {
+      // 'live' expired (heartbeat late) or was replaced: re-publish under a new gen.
+      this.#bump('f:stale');
+      this.#down('stale');
+      this.#publishLive();
+    }
+  }
+
+  #invalidate(keys) {
+    if (keys === null) {
+      this.#bump('f:null');
+      this.#down('flushall');
+      if (this.#conn && this.#canaryOk) this.#publishLive();
+      this.emit('invalidate', null);
+      return;
+    }
+    const g = this.#gen;
+    const cw = this.#canaryWait;
+    for (const k of keys) {
+      if (cw && cw.keys.delete(k) && cw.keys.size === 0) cw.resolve(true);
+      this.#ctl.incr(`e${stripeOf(k)}`);
+      if (g !== null) this.#deleteEntry(g, k);
+    }
+    this.#bump('inv', keys.length);
+    this.emit('invalidate', keys);
+  }
+}
+
+module.exports = { Leader };
