@@ -111,7 +111,10 @@ class Leader extends EventEmitter {
   #connect() {
     if (this.#stopped) return;
     const o = this.#o;
-    const conn = new TrackingConnection({ ...o.listen, prefixes: o.prefixes, connectTimeoutMs: o.pingTimeoutMs * 4 });
+    const conn = new TrackingConnection({
+      ...o.listen, prefixes: o.prefixes, connectTimeoutMs: o.pingTimeoutMs * 4,
+      clientName: `fsmm-near:${o.name.replace(/[^\x21-\x7e]/g, '_')}:${process.pid}`, // shown by CLIENT LIST
+    });
     conn.unref();
     this.#conn = conn;
     conn.on('ready', async () => {

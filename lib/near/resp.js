@@ -78,9 +78,10 @@ class TrackingConnection extends EventEmitter {
   #closed = false;
   #subscribed = false;
 
-  constructor({ host = '127.0.0.1', port = 6379, username, password, prefixes, connectTimeoutMs = 2000 }) {
+  constructor({ host = '127.0.0.1', port = 6379, username, password, prefixes, clientName, connectTimeoutMs = 2000 }) {
     super();
     this.prefixes = prefixes;
+    this.clientName = clientName;
     this.#socket = net.connect({ host, port });
     this.#socket.setNoDelay(true);
     this.#socket.setTimeout(connectTimeoutMs, () => this.destroy('connect-timeout'));
@@ -118,6 +119,7 @@ class TrackingConnection extends EventEmitter {
         this.destroy('setup-refused');
       }
     });
+    if (this.clientName) this.#send(['CLIENT', 'SETNAME', this.clientName], () => {}); // informative only
     this.#send(['CLIENT', 'ID'], (id) => {
       if (fail('CLIENT ID')(id) || this.#closed) return;
       const args = ['CLIENT', 'TRACKING', 'ON', 'BCAST'];
