@@ -356,6 +356,7 @@ describe('near cache (real redis-server)', function () {
     const srv = net.createServer((s) => s.on('data', (d) => {
       const t = d.toString();
       if (/INFO/.test(t)) s.write('$0\r\n\r\n');
+      if (/SETNAME/.test(t)) s.write('+OK\r\n');
       if (/\$2\r\nID/.test(t)) s.write(':7\r\n');
       if (/TRACKING/.test(t)) s.write('-ERR unknown subcommand\r\n');
     }));
