@@ -76,6 +76,8 @@ class NearCache extends EventEmitter {
   #server = null;
   #electTimer = null;
   #leader = null; // { stop() } while this process holds the election socket
+  #worker = null;
+  #forward = false; // someone listens to 'invalidate': the worker posts every batch
 
   constructor(opts) {
     super();
@@ -97,6 +99,11 @@ class NearCache extends EventEmitter {
     this.#ctlGet = this.#ctl.get.bind(this.#ctl);
     this.#dataGet = this.#data.get.bind(this.#data);
     this.hooks = o.testHooks || {};
+    this.on('newListener', (event) => {
+      if (event !== 'invalidate' || this.#forward) return;
+      this.#forward = true;
+      if (this.#worker) this.#worker.postMessage({ type: 'forward' });
+    });
     if (o.lead) this.#tryLead();
   }
 
@@ -325,7 +332,8 @@ class NearCache extends EventEmitter {
       leader.start();
       return;
     }
-    const worker = new Worker(path.join(__dirname, 'listener-worker.js'), { workerData: plain });
+    const worker = new Worker(path.join(__dirname, 'listener-worker.js'), { workerData: { ...plain, forward: this.#forward } });
+    this.#worker = worker;
     let stopping = false;
     worker.unref();
     worker.on('message', (m) => {
@@ -339,6 +347,7 @@ class NearCache extends EventEmitter {
     });
     worker.on('error', (err) => this.#reportError(err));
     const exited = new Promise((resolve) => worker.once('exit', resolve));
+    exited.then(() => { if (this.#worker === worker) this.#worker = null; });
     exited.then(() => {
       if (stopping || this.#closed) return;
       // The listener thread died while this process lives: DOWN, give up the

@@ -1,7 +1,9 @@
 'use strict';
 // worker_thread entry for the host leader's listener, so a busy main thread
 // does not delay invalidations or heartbeats. Protocol with the main thread:
-//   main -> worker: { type: 'stop' } | { type: 'canaryDone', id, error? }
+//   main -> worker: { type: 'stop' } | { type: 'canaryDone', id, error? } | { type: 'forward' }
+//   ('invalidate' batches are posted only after 'forward' or workerData.forward: a storm
+//   must not flood the main thread when nobody listens)
 //   worker -> main: { type: 'state', state, reason } | { type: 'invalidate', keys }
 //                   | { type: 'error', message } | { type: 'canary', id, keys } | { type: 'stopped' }
 // The data write of the canary goes through the main thread (the user's client lives there).
@@ -20,11 +22,14 @@ const canaryWrite = (keys) => new Promise((resolve, reject) => {
 
 const leader = new Leader(workerData, { data, ctl, canaryWrite });
 leader.on('state', (state, reason) => parentPort.postMessage({ type: 'state', state, reason }));
-leader.on('invalidate', (keys) => parentPort.postMessage({ type: 'invalidate', keys }));
+let forward = Boolean(workerData.forward);
+leader.on('invalidate', (keys) => { if (forward) parentPort.postMessage({ type: 'invalidate', keys }); });
 leader.on('error', (err) => parentPort.postMessage({ type: 'error', message: err.message }));
 
 parentPort.on('message', (m) => {
-  if (m.type === 'canaryDone') {
+  if (m.type === 'forward') {
+    forward = true;
+  } else if (m.type === 'canaryDone') {
     const p = pending.get(m.id);
     pending.delete(m.id);
     if (p) { if (m.error) p.reject(new Error(m.error)); else p.resolve(); }
