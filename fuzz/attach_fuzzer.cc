@@ -31,13 +31,7 @@
 #include "../src/core/status.h"
 #include "../src/core/table.h"
 
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      abort();                                                                 \
-    }                                                                          \
-  } while (0)
+#include "../test/native/check.h"  // CHECK: print file:line, abort
 
 using fsmm::PutMode;
 using fsmm::Status;
