@@ -84,11 +84,16 @@ class NearCache extends EventEmitter {
     const o = {
       maxKeys: 1024, keySize: 64, valueSize: 256, evict: 'lru',
       maxTtlMs: 60_000, maxStalenessMs: 1000, pingIntervalMs: 100, pingTimeoutMs: 500,
-      loadTimeoutMs: 2000, negativeTtlMs: 0, canaryIntervalMs: 30_000, canaryTimeoutMs: 2000, lead: true, listenerThread: 'worker', listen: {}, ...opts,
+      loadTimeoutMs: 2000, negativeTtlMs: 0, canaryIntervalMs: 30_000, canaryTimeoutMs: 2000,
+      lead: true, listenerThread: 'worker', listen: {},
+      ...opts,
     };
     if (typeof o.name !== 'string' || !o.name) throw new TypeError('near cache: options.name must be a non-empty string');
     if (!Array.isArray(o.prefixes) || o.prefixes.length === 0 || o.prefixes.some((p) => typeof p !== 'string' || !p)) {
       throw new TypeError('near cache: options.prefixes must be a non-empty array of non-empty strings');
+    }
+    if (o.listenerThread !== 'worker' && o.listenerThread !== 'main') {
+      throw new TypeError("near cache: options.listenerThread must be 'worker' or 'main'");
     }
     if (!(o.pingTimeoutMs + o.pingIntervalMs <= o.maxStalenessMs)) {
       throw new RangeError('near cache: pingIntervalMs + pingTimeoutMs must not exceed maxStalenessMs');
@@ -98,7 +103,7 @@ class NearCache extends EventEmitter {
     ({ data: this.#data, ctl: this.#ctl } = openSegments(o));
     this.#ctlGet = this.#ctl.get.bind(this.#ctl);
     this.#dataGet = this.#data.get.bind(this.#data);
-    this.hooks = o.testHooks || {};
+    this.hooks = o.testHooks || {}; // test support: { afterRead(key) } runs between the Redis read and the fill
     this.on('newListener', (event) => {
       if (event !== 'invalidate' || this.#forward) return;
       this.#forward = true;
@@ -115,8 +120,10 @@ class NearCache extends EventEmitter {
 
   get isLeader() { return this.#server !== null; }
 
-  /** Sync L1 read: the value on a trusted hit, undefined otherwise. Never touches Redis. */
-  // With negativeTtlMs > 0, null = known absent in Redis (trusted like a value).
+  /**
+   * Sync L1 read, never touching Redis: the value on a trusted hit; null on a trusted
+   * negative entry (negativeTtlMs > 0); undefined otherwise (miss or bypass).
+   */
   get(key) {
     const g = this.#ctlGet('live');
     if (g === undefined) { this.#local.bypass.notLive++; return undefined; }
