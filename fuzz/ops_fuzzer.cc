@@ -35,22 +35,6 @@ struct Entry {
   bool has_ttl;
 };
 
-bool ParseInt(const std::string& s, int64_t* out) {  // the core's strict decimal rule
-  if (s.empty() || s.size() > 20) return false;
-  size_t i = s[0] == '-' ? 1 : 0;
-  if (i == s.size()) return false;
-  unsigned __int128 v = 0;
-  for (; i < s.size(); i++) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    v = v * 10 + static_cast<unsigned>(s[i] - '0');
-    if (v > (static_cast<unsigned __int128>(1) << 63)) return false;
-  }
-  bool neg = s[0] == '-';
-  if (!neg && v > static_cast<unsigned __int128>(INT64_MAX)) return false;
-  *out = neg ? static_cast<int64_t>(-static_cast<__int128>(v)) : static_cast<int64_t>(v);
-  return true;
-}
-
 const uint8_t* U8(const std::string& s) { return reinterpret_cast<const uint8_t*>(s.data()); }
 uint32_t Len(const std::string& s) { return static_cast<uint32_t>(s.size()); }
 
@@ -178,7 +162,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         int64_t r = 0, base = initial, expect = 0;
         Status s = t.Incr(U8(k), Len(k), delta, initial, ttl, &r);
         Status want;
-        if (present && (it->second.type != fsmm::kTypeString || !ParseInt(it->second.value, &base))) {
+        if (present && (it->second.type != fsmm::kTypeString || !ntest::ModelParseInt(it->second.value, &base))) {
           want = Status::kNotInteger;
         } else if (__builtin_add_overflow(base, delta, &expect) || expect > fsmm::kMaxSafeInteger ||
                    expect < -fsmm::kMaxSafeInteger) {

@@ -185,6 +185,25 @@ inline double NowSeconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
 }
 
+// The model's copy of the core's strict decimal rule for incr (table.cc
+// ParseInt64): optional '-', digits only, within int64. Kept independent of
+// the core on purpose, so a model check can catch a change in the core's rule.
+inline bool ModelParseInt(const std::string& s, int64_t* out) {
+  if (s.empty() || s.size() > 20) return false;
+  size_t i = s[0] == '-' ? 1 : 0;
+  if (i == s.size()) return false;
+  unsigned __int128 v = 0;
+  for (; i < s.size(); i++) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    v = v * 10 + static_cast<unsigned>(s[i] - '0');
+    if (v > (static_cast<unsigned __int128>(1) << 63)) return false;
+  }
+  bool neg = s[0] == '-';
+  if (!neg && v > static_cast<unsigned __int128>(INT64_MAX)) return false;
+  *out = neg ? static_cast<int64_t>(-static_cast<__int128>(v)) : static_cast<int64_t>(v);
+  return true;
+}
+
 }  // namespace ntest
 
 #endif  // FSMM_TEST_NATIVE_CHECK_H_

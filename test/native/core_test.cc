@@ -562,22 +562,6 @@ struct ModelEntry {
   bool has_ttl;
 };
 
-bool ModelParse(const std::string& s, int64_t* out) {
-  if (s.empty() || s.size() > 20) return false;
-  size_t i = s[0] == '-' ? 1 : 0;
-  if (i == s.size()) return false;
-  unsigned __int128 v = 0;
-  for (; i < s.size(); i++) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    v = v * 10 + static_cast<unsigned>(s[i] - '0');
-    if (v > (static_cast<unsigned __int128>(1) << 63)) return false;
-  }
-  bool neg = s[0] == '-';
-  if (!neg && v > static_cast<unsigned __int128>(INT64_MAX)) return false;
-  *out = neg ? static_cast<int64_t>(-static_cast<__int128>(v)) : static_cast<int64_t>(v);
-  return true;
-}
-
 void TestRandomAgainstModel(uint64_t seed) {
   NameGuard guard(UniqueName("model"));
   const uint64_t kMaxKeys = 48;
@@ -655,7 +639,7 @@ void TestRandomAgainstModel(uint64_t seed) {
         Status s = t.Incr(U8(k), Len(k), delta, initial, ttl, &r);
         Status want;
         int64_t base = initial, expect = 0;
-        if (present && (it->second.type != fsmm::kTypeString || !ModelParse(it->second.value, &base))) {
+        if (present && (it->second.type != fsmm::kTypeString || !ntest::ModelParseInt(it->second.value, &base))) {
           want = Status::kNotInteger;
         } else if (__builtin_add_overflow(base, delta, &expect) || expect > fsmm::kMaxSafeInteger ||
                    expect < -fsmm::kMaxSafeInteger) {
