@@ -106,6 +106,20 @@ class Cache {
 
   /** Test support: "" if the table's invariants hold (docs/DESIGN.md), else the first violation. */
   checkInvariants() { return this.#native.checkInvariants(); }
+
+  // The segment's trust window (src/core/layout.h N1-N4) for lib/near; not public API.
+  static trustWindowOf(cache) {
+    const n = cache.#native;
+    return {
+      getTrusted: n.fastMethods().getTrusted, // (key) -> value | undefined (miss) | null (no window)
+      clockMs: () => n.clockMs(),
+      goLive: (untilMs) => n.trustGoLive(untilMs),
+      renew: (generation, untilMs) => n.trustRenew(generation, untilMs),
+      flush: () => n.trustFlush(),
+      state: () => n.trustState(), // { generation, untilMs, trustedGeneration }
+      trustedGeneration: () => n.trustState().trustedGeneration,
+    };
+  }
 }
 
-module.exports = { Cache };
+module.exports = { Cache, trustWindowOf: (cache) => Cache.trustWindowOf(cache) };

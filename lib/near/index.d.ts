@@ -64,7 +64,7 @@ declare namespace near {
     isLeader: boolean;
     leaderPid: number | null;
     invalidations: number;
-    flushes: { disconnect: number; pingTimeout: number; null: number; stale: number; leader: number; canary: number };
+    flushes: { disconnect: number; pingTimeout: number; flushall: number; stale: number; leader: number; canary: number };
   }
   interface NearCache extends EventEmitter {
     readonly state: 'live' | 'down' | 'closed';

@@ -4,34 +4,38 @@
 // Design and guarantee: docs/NEAR-CACHE.md. Summary of the invariants:
 //
 // Segments (per host, per name):
-//   <name>.near      data: entries under "\0<gen>:<key>", fill locks under "\x01L:<key>"
-//   <name>.near.ctl  control: 'live' = current gen as a string, with a TTL that the
-//                    leader's heartbeat keeps at most maxStalenessMs past the last
-//                    PING whose PONG proved every earlier invalidation applied;
-//                    'gen' = flush counter; 'e<n>' = invalidation epoch of stripe n;
-//                    's:*' = host-wide counters written by the leader.
-// I1 A reader trusts an entry only if ctl 'live' exists and the entry's key carries
-//    that gen. Absent 'live' (DOWN, or heartbeat older than the bound) = bypass.
-// I2 Flush = delete 'live'; going LIVE again publishes gen+1: O(1);
-//    old-gen entries are unreachable and age out by TTL/eviction.
+//   <name>.near      data: entries under "\0<gen>:<key>", fill locks under "\x01L:<key>";
+//                    its header holds the trust window (src/core/layout.h N1-N4):
+//                    the generation readers may trust and until when (CLOCK_MONOTONIC
+//                    ms), which the leader's heartbeat keeps at most maxStalenessMs
+//                    past the last PING whose PONG proved every earlier invalidation applied.
+//   <name>.near.ctl  control: 'e<n>' = invalidation epoch of stripe n; 'leader' = pid;
+//                    'swept' = sweep progress; 's:*' = host-wide counters written by the leader.
+// I1 A reader trusts an entry only while the window is open and the entry's key carries
+//    the window's generation: one native call (getTrusted) checks both. A closed window
+//    (DOWN, or a heartbeat older than the bound) = bypass.
+// I2 Flush = close the window; going LIVE again opens it under gen+1: O(1);
+//    old-gen entries are unreachable and are swept by the leader.
 // I3 The listener applies an invalidation as: stripe epoch++, then delete the entry.
-//    A fill is: snapshot (live, epoch) before the Redis read; after the read,
+//    A fill is: snapshot (gen, epoch) before the Redis read; after the read,
 //    re-check, insert, re-check, delete on mismatch. Each op is linearizable in its
 //    segment, so either the filler sees the new epoch, or the listener's delete
 //    follows the insert (NEAR-CACHE.md §5.3 item 3, without a cross-segment lock).
-// I4 Negative entries ("known absent", negativeTtlMs > 0) live under "\0<gen>n:<key>"
-//    and follow I1-I3 exactly like values.
+// I4 A negative entry ("known absent", negativeTtlMs > 0) is the key's entry with an
+//    empty Buffer value; it follows I1-I3 exactly like a value.
 // The leader side (listener, heartbeat, flushes, canary, sweep) is leader.js.
 const net = require('node:net');
 const path = require('node:path');
 const { Worker } = require('node:worker_threads');
 const { EventEmitter } = require('node:events');
 const createCache = require('../..');
+const { trustWindowOf } = require('../cache');
 const { Leader } = require('./leader');
 const { stripeOf } = require('./stripe');
 const { openSegments } = require('./segments');
 
 const LOCK_PREFIX = '\x01L:';
+const EMPTY = Buffer.alloc(0); // the value of a negative entry (I4)
 
 function ioredisAdapter(client) {
   return {
@@ -63,8 +67,8 @@ class NearCache extends EventEmitter {
   #opts;
   #data;
   #ctl;
-  #ctlGet;
-  #dataGet;
+  #trust; // the data segment's trust window (I1, I2)
+  #getTrusted; // (key) -> value | empty Buffer (negative) | undefined (miss) | null (window closed)
   #adapter;
   #closed = false;
   #inflight = new Map();
@@ -101,8 +105,8 @@ class NearCache extends EventEmitter {
     this.#opts = o;
     this.#adapter = pickAdapter(o.client);
     ({ data: this.#data, ctl: this.#ctl } = openSegments(o));
-    this.#ctlGet = this.#ctl.get.bind(this.#ctl);
-    this.#dataGet = this.#data.get.bind(this.#data);
+    this.#trust = trustWindowOf(this.#data);
+    this.#getTrusted = this.#trust.getTrusted;
     this.hooks = o.testHooks || {}; // test support: { afterRead(key) } runs between the Redis read and the fill
     this.on('newListener', (event) => {
       if (event !== 'invalidate' || this.#forward) return;
@@ -115,7 +119,7 @@ class NearCache extends EventEmitter {
   /** 'live' when the host's L1 may be trusted now, else 'down'. */
   get state() {
     if (this.#closed) return 'closed';
-    return this.#ctl.get('live') === undefined ? 'down' : 'live';
+    return this.#trust.trustedGeneration() === 0 ? 'down' : 'live';
   }
 
   get isLeader() { return this.#server !== null; }
@@ -125,14 +129,19 @@ class NearCache extends EventEmitter {
    * negative entry (negativeTtlMs > 0); undefined otherwise (miss or bypass).
    */
   get(key) {
-    const g = this.#ctlGet('live');
-    if (g === undefined) { this.#local.bypass.notLive++; return undefined; }
     let v;
-    try { v = this.#dataGet('\0' + g + ':' + key); } catch { this.#local.bypass.tooBig++; return undefined; }
-    if (v !== undefined) { this.#local.hits++; return v; }
-    if (this.#opts.negativeTtlMs > 0 && this.#data.has('\0' + g + 'n:' + key)) { this.#local.negativeHits++; return null; }
-    this.#local.misses++;
-    return undefined;
+    try {
+      v = this.#getTrusted(key);
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err; // not a string: TypeError
+      this.#local.bypass.tooBig++; // longer than any stored key
+      return undefined;
+    }
+    if (typeof v === 'string') { this.#local.hits++; return v; }
+    if (v === undefined) { this.#local.misses++; return undefined; }
+    if (v === null) { this.#local.bypass.notLive++; return undefined; }
+    this.#local.negativeHits++; // I4: an empty Buffer
+    return null;
   }
 
   #covered(key) {
@@ -200,7 +209,7 @@ class NearCache extends EventEmitter {
     }
     try {
       const h = stripeOf(key);
-      let g = this.#ctl.get('live');
+      let g = this.#trust.trustedGeneration();
       let e = this.#ctl.get(`e${h}`);
       let t0 = nowMs();
       let { val, pttl, loaded } = await this.#readOrLoad(key, loader, ttlMs);
@@ -209,17 +218,17 @@ class NearCache extends EventEmitter {
         // (bounded), then snapshot and re-read, so the fill is not rejected for it.
         const until = nowMs() + Math.min(50, o.pingTimeoutMs);
         while (this.#ctl.get(`e${h}`) === e && nowMs() < until) await new Promise((r) => setTimeout(r, 1));
-        g = this.#ctl.get('live');
+        g = this.#trust.trustedGeneration();
         e = this.#ctl.get(`e${h}`);
         t0 = nowMs();
         [val, pttl] = await this.#adapter.read(key);
       }
       if (this.hooks.afterRead) await this.hooks.afterRead(key);
       if (val === null) {
-        if (g !== undefined && o.negativeTtlMs > 0) this.#fillNegative(key, g, h, e);
+        if (g !== 0 && o.negativeTtlMs > 0) this.#fillNegative(key, g, h, e);
         return undefined;
       }
-      if (g !== undefined) this.#fill(key, val, pttl, g, h, e, nowMs() - t0);
+      if (g !== 0) this.#fill(key, val, pttl, g, h, e, nowMs() - t0);
       return val;
     } finally {
       if (locked) this.#data.delete(lockKey);
@@ -236,7 +245,7 @@ class NearCache extends EventEmitter {
     else if (pttl !== -1) return; // -2: gone meanwhile
     if (ttl <= 0) return;
     const ek = `e${h}`;
-    const fresh = () => this.#ctl.get('live') === g && this.#ctl.get(ek) === e;
+    const fresh = () => this.#trust.trustedGeneration() === g && this.#ctl.get(ek) === e;
     if (!fresh()) { this.#local.fillsRejected++; return; }
     const dk = '\0' + g + ':' + key;
     if (!this.#data.set(dk, val, { ttl })) { this.#local.bypass.full++; return; }
@@ -246,23 +255,18 @@ class NearCache extends EventEmitter {
 
   #fillNegative(key, g, h, e) {
     const ek = `e${h}`;
-    const fresh = () => this.#ctl.get('live') === g && this.#ctl.get(ek) === e;
+    const fresh = () => this.#trust.trustedGeneration() === g && this.#ctl.get(ek) === e;
     if (!fresh()) { this.#local.fillsRejected++; return; }
-    const nk = '\0' + g + 'n:' + key;
-    if (!this.#data.set(nk, '', { ttl: this.#opts.negativeTtlMs })) { this.#local.bypass.full++; return; }
+    const nk = '\0' + g + ':' + key;
+    if (!this.#data.set(nk, EMPTY, { ttl: this.#opts.negativeTtlMs })) { this.#local.bypass.full++; return; }
     if (!fresh()) { this.#data.delete(nk); this.#local.fillsRejected++; return; }
     this.#local.negativeFills++;
   }
 
-  #deleteEntry(g, key) {
-    this.#data.delete('\0' + g + ':' + key);
-    if (this.#opts.negativeTtlMs > 0) this.#data.delete('\0' + g + 'n:' + key);
-  }
-
   #dropLocal(key) {
     this.#ctl.incr(`e${stripeOf(key)}`);
-    const g = this.#ctl.get('live');
-    if (g !== undefined) this.#deleteEntry(g, key);
+    const g = this.#trust.state().generation; // trusted or not: its entry must go
+    if (g !== 0) this.#data.delete('\0' + g + ':' + key);
   }
 
   /** SET in Redis, then drop the local copy (read-your-writes on this host). */
@@ -289,7 +293,7 @@ class NearCache extends EventEmitter {
       leaderPid: Number(this.#ctl.get('leader') || 0) || null,
       invalidations: c('inv'),
       flushes: {
-        disconnect: c('f:disconnect'), pingTimeout: c('f:ping'), null: c('f:null'), stale: c('f:stale'),
+        disconnect: c('f:disconnect'), pingTimeout: c('f:ping'), flushall: c('f:flushall'), stale: c('f:stale'),
         leader: c('f:leader'), canary: c('f:canary'),
       },
     };
@@ -359,7 +363,7 @@ class NearCache extends EventEmitter {
       if (stopping || this.#closed) return;
       // The listener thread died while this process lives: DOWN, give up the
       // leadership (the election socket) and stand again after a ping interval.
-      this.#ctl.delete('live');
+      this.#trust.flush();
       this.#releaseLeadership().then(() => this.#retryLead());
     });
     this.#leader = {
@@ -369,7 +373,7 @@ class NearCache extends EventEmitter {
         const t = setTimeout(() => worker.terminate(), 5000);
         await exited;
         clearTimeout(t);
-        this.#ctl.delete('live');
+        this.#trust.flush();
       },
     };
   }

@@ -1,13 +1,12 @@
 'use strict';
 // The host leader's listener: one TrackingConnection, the heartbeat that keeps
-// ctl 'live' alive, invalidations, flushes, the canary and the old-generation
-// sweep. Runs in a worker_thread of the elected process (listener-worker.js),
+// the data segment's trust window open, invalidations, flushes, the canary and
+// the old-generation sweep. Runs in a worker_thread of the elected process (listener-worker.js),
 // or on its main thread ({ listenerThread: 'main' }). Invariants: index.js I1-I4.
 const { EventEmitter } = require('node:events');
 const { TrackingConnection } = require('./resp');
 const { stripeOf } = require('./stripe');
-
-const nowMs = () => performance.now();
+const { trustWindowOf } = require('../cache');
 
 /**
  * Events: 'state' (state, reason), 'invalidate' (keys | null), 'error' (err).
@@ -18,6 +17,8 @@ class Leader extends EventEmitter {
   #data;
   #ctl;
   #canaryWrite;
+  #trust; // the data segment's trust window (core layout.h N1-N4)
+  #clock; // its clock (CLOCK_MONOTONIC ms): ping send times and window deadlines
   #stopped = false;
   #conn = null;
   #pingTimer = null;
@@ -25,7 +26,7 @@ class Leader extends EventEmitter {
   #canaryTimer = null;
   #sweepTimer = null;
   #backoff = 0;
-  #gen = null; // gen string published by this leader while LIVE
+  #gen = null; // the generation this leader opened the window for, while LIVE
   #prevPingAt = 0;
   #state = 'starting';
   #canaryOk = false; // the current connection passed its first canary
@@ -37,6 +38,8 @@ class Leader extends EventEmitter {
     this.#data = data;
     this.#ctl = ctl;
     this.#canaryWrite = canaryWrite;
+    this.#trust = trustWindowOf(data);
+    this.#clock = this.#trust.clockMs;
   }
 
   /** Takes over: flush (the new leader trusts nothing), then connect. */
@@ -61,24 +64,17 @@ class Leader extends EventEmitter {
 
   #bump(k, n = 1) { this.#ctl.incr(`s:${k}`, n); }
 
-  #deleteEntry(g, key) {
-    this.#data.delete('\0' + g + ':' + key);
-    if (this.#o.negativeTtlMs > 0) this.#data.delete('\0' + g + 'n:' + key);
-  }
-
-  // I2: flush. Once 'live' is gone no reader trusts the old gen and no fill that
-  // snapshotted it can pass its re-check; the next #publishLive takes a new gen.
+  // I2: flush. Once the window is closed no reader trusts the old gen and no fill
+  // that snapshotted it can pass its re-check; the next #publishLive takes a new gen.
   #down(reason) {
-    this.#ctl.delete('live');
+    this.#trust.flush();
     this.#gen = null;
     if (this.#state !== 'down') { this.#state = 'down'; this.emit('state', 'down', reason); }
   }
 
   #publishLive() {
-    const g = String(this.#ctl.incr('gen'));
-    this.#prevPingAt = nowMs();
-    this.#ctl.set('live', g, { ttl: this.#o.maxStalenessMs });
-    this.#gen = g;
+    this.#prevPingAt = this.#clock();
+    this.#gen = this.#trust.goLive(this.#prevPingAt + this.#o.maxStalenessMs);
     if (this.#state !== 'live') { this.#state = 'live'; this.emit('state', 'live'); }
     this.#scheduleSweep();
   }
@@ -91,16 +87,14 @@ class Leader extends EventEmitter {
     this.#sweepTimer = setImmediate(() => {
       this.#sweepTimer = null;
       if (this.#stopped) return;
-      const cur = Number(this.#ctl.get('gen') || 0);
+      const cur = this.#trust.state().generation;
       let swept = Number(this.#ctl.get('swept') || 0);
       let budget = 1000;
       while (swept < cur - 1 && budget > 0) {
         const g = swept + 1;
-        for (const pfx of [`\0${g}:`, `\0${g}n:`]) {
-          const ks = this.#data.keys({ prefix: pfx, limit: budget });
-          for (const k of ks) this.#data.delete(k);
-          budget -= ks.length;
-        }
+        const ks = this.#data.keys({ prefix: `\0${g}:`, limit: budget });
+        for (const k of ks) this.#data.delete(k);
+        budget -= ks.length;
         if (budget > 0) { swept = g; this.#ctl.set('swept', String(swept)); }
       }
       if (swept < cur - 1) this.#scheduleSweep();
@@ -112,7 +106,7 @@ class Leader extends EventEmitter {
     if (this.#stopped) return;
     const o = this.#o;
     const conn = new TrackingConnection({
-      ...o.listen, prefixes: o.prefixes, connectTimeoutMs: o.pingTimeoutMs * 4,
+      ...o.listen, prefixes: o.prefixes, connectTimeoutMs: o.pingTimeoutMs * 4, clock: this.#clock,
       clientName: `fsmm-near:${o.name.replace(/[^\x21-\x7e]/g, '_')}:${process.pid}`, // shown by CLIENT LIST
     });
     conn.unref();
@@ -184,7 +178,7 @@ class Leader extends EventEmitter {
     const conn = this.#conn;
     if (!conn) return;
     const oldest = conn.oldestPingAt;
-    if (oldest !== undefined && nowMs() - oldest > this.#o.pingTimeoutMs) { conn.destroy('ping-timeout'); return; }
+    if (oldest !== undefined && this.#clock() - oldest > this.#o.pingTimeoutMs) { conn.destroy('ping-timeout'); return; }
     conn.ping();
   }
 
@@ -195,10 +189,12 @@ class Leader extends EventEmitter {
     const confirmed = this.#prevPingAt;
     this.#prevPingAt = sentAt;
     if (this.#gen === null) return;
-    const ttl = Math.floor(confirmed + this.#o.maxStalenessMs - nowMs());
-    if (ttl < 1) return; // 'live' is expiring on its own; the next PONG re-publishes
-    if (!this.#ctl.cas('live', this.#gen, this.#gen, { ttl })) {
-      // 'live' expired (heartbeat late) or was replaced: re-publish under a new gen.
+    // Integer ms on the segment's clock: readers trust while floor(now) < until,
+    // i.e. now < confirmed + maxStalenessMs exactly (layout.h N1).
+    const until = confirmed + this.#o.maxStalenessMs;
+    if (until <= this.#clock()) return; // the window is closing on its own; the next PONG re-publishes
+    if (!this.#trust.renew(this.#gen, until)) {
+      // The window closed (heartbeat late) or was replaced: re-publish under a new gen.
       this.#bump('f:stale');
       this.#down('stale');
       this.#publishLive();
@@ -207,7 +203,7 @@ class Leader extends EventEmitter {
 
   #invalidate(keys) {
     if (keys === null) {
-      this.#bump('f:null');
+      this.#bump('f:flushall');
       this.#down('flushall');
       if (this.#conn && this.#canaryOk) this.#publishLive();
       this.emit('invalidate', null);
@@ -218,7 +214,7 @@ class Leader extends EventEmitter {
     for (const k of keys) {
       if (cw && cw.keys.delete(k) && cw.keys.size === 0) cw.resolve(true);
       this.#ctl.incr(`e${stripeOf(k)}`);
-      if (g !== null) this.#deleteEntry(g, k);
+      if (g !== null) this.#data.delete('\0' + g + ':' + k);
     }
     this.#bump('inv', keys.length);
     this.emit('invalidate', keys);

@@ -66,7 +66,7 @@ function parse(buf, pos) {
  * Events:
  *   'ready'       tracking armed and subscribed (invalidations flow from now on)
  *   'invalidate'  (keys: string[] | null)   null = every key (FLUSHALL/FLUSHDB)
- *   'pong'        (sentAt: number)          performance.now() at which the answered PING was sent
+ *   'pong'        (sentAt: number)          clock() reading taken when the answered PING was sent
  *   'close'       (reason: string)          emitted once; the connection is unusable afterwards
  *   'fatal'       (err)                     setup refused (no tracking, bad auth, ...); followed by 'close'
  */
@@ -78,8 +78,13 @@ class TrackingConnection extends EventEmitter {
   #closed = false;
   #subscribed = false;
 
-  constructor({ host = '127.0.0.1', port = 6379, username, password, prefixes, clientName, connectTimeoutMs = 2000 }) {
+  #clock;
+
+  /** clock: the time source of PING send times (default performance.now; the leader passes the segment's clock). */
+  constructor({ host = '127.0.0.1', port = 6379, username, password, prefixes, clientName, connectTimeoutMs = 2000,
+    clock = () => performance.now() }) {
     super();
+    this.#clock = clock;
     this.prefixes = prefixes;
     this.clientName = clientName;
     this.#socket = net.connect({ host, port });
@@ -136,7 +141,7 @@ class TrackingConnection extends EventEmitter {
 
   ping() {
     if (this.#closed || !this.#subscribed) return;
-    this.#pings.push(performance.now());
+    this.#pings.push(this.#clock());
     this.#socket.write(encode(['PING']));
   }
 

@@ -1,5 +1,5 @@
 /*
- * Shared region layout, format version 1, and the locking protocol.
+ * Shared region layout, format version 2, and the locking protocol.
  * docs/DESIGN.md is the long form of this comment; this comment is the contract.
  *
  *   offset                       contents
@@ -117,6 +117,28 @@
  *       side sees the other's write (found by review: a hint above a real
  *       expiry made a full table refuse sets while an entry had expired).
  */
+/*
+ * Trust window (the near cache, lib/near; docs/NEAR-CACHE.md). A plain cache
+ * never touches these words; they stay 0.
+ *   N1  trust_generation G and trust_until_ms U say: entries whose key starts
+ *       with the tag of G ("\0" + decimal G + ":", GenerationTag) may be
+ *       returned while CLOCK_MONOTONIC ms < U. Entries of any other generation
+ *       are unreachable to trusted reads (they are swept by the leader).
+ *   N2  Writers (go-live, renew, flush) hold `structure`, so they are
+ *       serialized; they never touch slots. Go-live stores U = 0, then
+ *       G + 1, then the new U, each with release order. Flush stores U = 0.
+ *       Renew stores a new U only if G is the caller's generation and the
+ *       window is still open (an expired window is never reopened: the
+ *       caller must go live under a new generation).
+ *   N3  A reader loads G, U, G again (acquire) and trusts G only if both
+ *       loads of G agree, G != 0 and now < U. A reader that saw a U stored
+ *       after a go-live therefore sees that go-live's G in its second load,
+ *       so it never pairs an old G with a new window.
+ *   N4  Crash: a writer that dies inside N2 leaves U = 0 (closed) or a whole
+ *       window; any combination is safe, so R3 needs no repair step here.
+ *   U is compared with floor(now ms) < U, which is exact (now < U) for
+ *   integer U: a window never lasts past the deadline its writer computed.
+ */
 #ifndef FSMM_CORE_LAYOUT_H_
 #define FSMM_CORE_LAYOUT_H_
 
@@ -129,7 +151,7 @@
 namespace fsmm {
 
 constexpr uint64_t kMagic = 0x31304d4d53464146ull;  // "FAFSMM01" little-endian
-constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kFormatVersion = 2;  // 2: the trust window (N1-N4) in header line 3
 constexpr uint32_t kDefaultKeySize = 64;
 constexpr uint32_t kDefaultValueSize = 256;
 constexpr uint32_t kMaxKeySize = 255;              // key_len is 8 bits
@@ -220,8 +242,11 @@ struct alignas(64) Header {
   std::atomic<uint64_t> retired_misses;
   std::atomic<uint64_t> retired_sets;
   std::atomic<uint64_t> retired_deletes;
-  // Line 3: read by every lock-free miss; written only by deletes (K4).
+  // Line 3: read by every lock-free miss; written only by deletes (K4), and
+  // by the near cache's leader a few times a second (N1-N4).
   alignas(64) std::atomic<uint64_t> move_epoch;
+  std::atomic<uint64_t> trust_generation;  // N1: generation readers may trust; 0 = none yet
+  std::atomic<uint64_t> trust_until_ms;    // N1: CLOCK_MONOTONIC ms the trust ends; 0 = flushed
   // Line 4+: the structure mutex, alone.
   alignas(64) pthread_mutex_t structure;
   alignas(64) StatBlock shared_stats;  // used when all kStatBlocks are claimed (atomic adds)
@@ -230,6 +255,7 @@ struct alignas(64) Header {
 constexpr uint32_t kHeaderBytes = static_cast<uint32_t>(RoundUp(sizeof(Header), kLine));
 static_assert(offsetof(Header, flags) == 64, "header line 1");
 static_assert(offsetof(Header, move_epoch) == 192, "header line 3");
+static_assert(offsetof(Header, trust_until_ms) == 208, "the trust window shares line 3 with move_epoch");
 
 // Geometry: everything derived from (max_keys, key_size, value_size).
 struct Geometry {

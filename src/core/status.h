@@ -18,6 +18,7 @@ enum class Status {
   kLayoutMismatch,  // attach: header field differs (see OpenError)
   kSysError,        // a system call failed (see OpenError.err / .syscall)
   kInvalid,         // bad argument that the binding should have caught
+  kNotTrusted,      // GetTrusted(): no trust window is open (layout.h N1)
 };
 
 const char* StatusName(Status s);

@@ -451,12 +451,14 @@ void Table::Prefetch(uint64_t i, bool for_write) const {
   if (for_write) __builtin_prefetch(s + g_.mutex_offset, 1, 3);
 }
 
+// now: a clock reading the caller already took, or 0 (read only if the entry expires).
 template <bool kCopyValue>
-Status Table::Read(const KeyRef& k, uint8_t* out, uint32_t* out_len, uint32_t* out_type, uint64_t* expiry) {
+Status Table::Read(const KeyRef& k, uint8_t* out, uint32_t* out_len, uint32_t* out_type, uint64_t* expiry,
+                   uint64_t now) {
   Prefetch(k.home, false);
   Status s = ReadOptimistic<kCopyValue>(k, out, out_len, out_type, expiry);
   if (s == Status::kInvalid) s = ReadLocked<kCopyValue>(k, out, out_len, out_type, expiry);
-  if (s == Status::kOk && *expiry != 0 && IsExpired(*expiry, NowMs())) s = Status::kNotFound;
+  if (s == Status::kOk && *expiry != 0 && IsExpired(*expiry, now ? now : NowMs())) s = Status::kNotFound;
   return s;
 }
 
@@ -472,7 +474,7 @@ Status Table::Read(const KeyRef& k, uint8_t* out, uint32_t* out_len, uint32_t* o
 Status Table::Get(const uint8_t* key, uint32_t key_len, uint8_t* out, uint32_t* out_len, uint32_t* out_type) {
   FSMM_MAKE_KEY(k, key, key_len);
   uint64_t expiry = 0;
-  Status s = Read<true>(k, out, out_len, out_type, &expiry);
+  Status s = Read<true>(k, out, out_len, out_type, &expiry, 0);
   CountHit(s == Status::kOk);
   return s;
 }
@@ -480,7 +482,7 @@ Status Table::Get(const uint8_t* key, uint32_t key_len, uint8_t* out, uint32_t* 
 Status Table::Has(const uint8_t* key, uint32_t key_len) {
   FSMM_MAKE_KEY(k, key, key_len);
   uint64_t expiry = 0;
-  return Read<false>(k, nullptr, nullptr, nullptr, &expiry);
+  return Read<false>(k, nullptr, nullptr, nullptr, &expiry, 0);
 }
 
 Status Table::Ttl(const uint8_t* key, uint32_t key_len, int64_t* remaining_ms) {
@@ -1161,6 +1163,88 @@ std::string Table::CheckInvariants() {
   return problem;
 }
 
+// ---------------------------------------------------------------------------
+// Trust window (layout.h N1-N4)
+
+uint64_t Table::ClockMs() { return NowMs(); }
+
+uint32_t GenerationTag(uint64_t gen, uint8_t* out) {
+  char digits[20];
+  uint32_t n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + gen % 10);
+    gen /= 10;
+  } while (gen);
+  out[0] = 0;
+  for (uint32_t i = 0; i < n; i++) out[1 + i] = static_cast<uint8_t>(digits[n - 1 - i]);
+  out[1 + n] = ':';
+  return n + 2;
+}
+
+uint64_t Table::TrustedGeneration(uint64_t* now_out) const {
+  uint64_t now = NowMs();
+  if (now_out) *now_out = now;
+  uint64_t g1 = h_->trust_generation.load(std::memory_order_acquire);  // N3
+  uint64_t until = h_->trust_until_ms.load(std::memory_order_acquire);
+  uint64_t g2 = h_->trust_generation.load(std::memory_order_relaxed);  // ordered by the acquire above
+  return g1 == g2 && g1 != 0 && now < until ? g1 : 0;
+}
+
+uint64_t Table::TrustGoLive(uint64_t until_ms) {
+  LockStructure();  // N2
+  h_->trust_until_ms.store(0, std::memory_order_release);
+  uint64_t gen = h_->trust_generation.load(std::memory_order_relaxed) + 1;
+  h_->trust_generation.store(gen, std::memory_order_release);
+  h_->trust_until_ms.store(until_ms, std::memory_order_release);
+  UnlockStructure();
+  return gen;
+}
+
+bool Table::TrustRenew(uint64_t gen, uint64_t until_ms) {
+  LockStructure();  // N2
+  bool ok = gen != 0 && h_->trust_generation.load(std::memory_order_relaxed) == gen &&
+            NowMs() < h_->trust_until_ms.load(std::memory_order_relaxed);
+  if (ok) h_->trust_until_ms.store(until_ms, std::memory_order_release);
+  UnlockStructure();
+  return ok;
+}
+
+void Table::TrustFlush() {
+  LockStructure();  // N2
+  h_->trust_until_ms.store(0, std::memory_order_release);
+  UnlockStructure();
+}
+
+void Table::TrustState(uint64_t* gen, uint64_t* until_ms) const {
+  *gen = h_->trust_generation.load(std::memory_order_acquire);
+  *until_ms = h_->trust_until_ms.load(std::memory_order_acquire);
+}
+
+Status Table::GetTrusted(const uint8_t* key, uint32_t key_len, uint8_t* out, uint32_t* out_len,
+                         uint32_t* out_type) {
+  uint64_t now;
+  uint64_t gen = TrustedGeneration(&now);
+  if (gen == 0) return Status::kNotTrusted;
+  if (key_len > g_.key_size) return Status::kNotFound;  // never stored
+  // The tag is formatted per call (a few digits): a cache in the handle would
+  // be a data race for threads sharing one Table.
+  uint8_t tag[kMaxGenerationTagBytes];
+  uint32_t tag_len = GenerationTag(gen, tag);
+  if (tag_len + key_len > g_.key_size) return Status::kNotFound;  // never stored
+  KeyRef k;
+  k.len = tag_len + key_len;
+  k.words[(k.len + 7) / 8 - 1] = 0;  // zero padding after the last byte (as FSMM_MAKE_KEY)
+  uint8_t* bytes = reinterpret_cast<uint8_t*>(k.words);
+  memcpy(bytes, tag, tag_len);
+  if (key_len) memcpy(bytes + tag_len, key, key_len);
+  k.hash = Fnv1a32(bytes, k.len);
+  k.home = HomeOf(k.hash);
+  uint64_t expiry = 0;
+  Status s = Read<true>(k, out, out_len, out_type, &expiry, now);
+  CountHit(s == Status::kOk);
+  return s;
+}
+
 const char* StatusName(Status s) {
   switch (s) {
     case Status::kOk: return "ok";
@@ -1174,6 +1258,7 @@ const char* StatusName(Status s) {
     case Status::kLayoutMismatch: return "layout mismatch";
     case Status::kSysError: return "system error";
     case Status::kInvalid: return "invalid argument";
+    case Status::kNotTrusted: return "not trusted";
   }
   return "unknown";
 }

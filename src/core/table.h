@@ -40,6 +40,11 @@ struct ListedEntry {
 
 enum class PutMode { kUpsert, kAdd, kReplace };
 
+// Largest generation tag: "\0" + 20 digits + ":" (layout.h N1).
+constexpr uint32_t kMaxGenerationTagBytes = 22;
+// Writes the tag of generation gen ("\0" + decimal gen + ":") and returns its length.
+uint32_t GenerationTag(uint64_t gen, uint8_t* out);
+
 class Table {
  public:
   Table() = default;
@@ -84,6 +89,22 @@ class Table {
   void Clear();
   // Removes every expired entry; returns how many.
   uint64_t PurgeExpired();
+
+  // --- trust window (layout.h N1-N4), used by the near cache ---
+  // CLOCK_MONOTONIC milliseconds, the clock of expiries and of the window.
+  static uint64_t ClockMs();
+  // The generation readers may trust now, or 0; *now (optional) gets the clock reading used.
+  uint64_t TrustedGeneration(uint64_t* now) const;
+  // Opens a window until until_ms under a new generation, which it returns.
+  uint64_t TrustGoLive(uint64_t until_ms);
+  // Moves the end of gen's open window to until_ms. false: gen was replaced or its window closed.
+  bool TrustRenew(uint64_t gen, uint64_t until_ms);
+  // Closes the window (O(1) flush: the current generation's entries become unreachable).
+  void TrustFlush();
+  void TrustState(uint64_t* gen, uint64_t* until_ms) const;
+  // Get of GenerationTag(trusted gen) + key: kOk, kNotFound, or kNotTrusted (no open window).
+  // One clock read serves the window and the entry's expiry.
+  Status GetTrusted(const uint8_t* key, uint32_t key_len, uint8_t* out, uint32_t* out_len, uint32_t* out_type);
 
   // A consistent snapshot (taken under structure) of up to `limit` live keys
   // starting with `prefix`, optionally with their values, in slot order.
@@ -149,7 +170,7 @@ class Table {
   template <bool kCopyValue>
   Status ReadLocked(const KeyRef& k, uint8_t* out, uint32_t* out_len, uint32_t* out_type, uint64_t* expiry);
   template <bool kCopyValue>
-  Status Read(const KeyRef& k, uint8_t* out, uint32_t* out_len, uint32_t* out_type, uint64_t* expiry);
+  Status Read(const KeyRef& k, uint8_t* out, uint32_t* out_len, uint32_t* out_type, uint64_t* expiry, uint64_t now);
 
   Status Mutate(const KeyRef& k, Mutation* m);
   Status ApplyLocked(uint64_t i, const KeyRef& k, Mutation* m, uint64_t now, bool present);

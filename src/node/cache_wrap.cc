@@ -111,6 +111,11 @@ Napi::Function CacheWrap::Define(Napi::Env env) {
                          InstanceMethod<&CacheWrap::JS_close>("close"),
                          InstanceMethod<&CacheWrap::JS_fastMethods>("fastMethods"),
                          InstanceMethod<&CacheWrap::JS_checkInvariants>("checkInvariants"),
+                         InstanceMethod<&CacheWrap::JS_clockMs>("clockMs"),
+                         InstanceMethod<&CacheWrap::JS_trustGoLive>("trustGoLive"),
+                         InstanceMethod<&CacheWrap::JS_trustRenew>("trustRenew"),
+                         InstanceMethod<&CacheWrap::JS_trustFlush>("trustFlush"),
+                         InstanceMethod<&CacheWrap::JS_trustState>("trustState"),
                      });
 }
 
@@ -176,6 +181,7 @@ void CacheWrap::InstallFastMethods(napi_env env, napi_value target) {
       {"set", Fast<&CacheWrap::JS_set, 4>},       {"delete", Fast<&CacheWrap::JS_delete, 1>},
       {"incr", Fast<&CacheWrap::JS_incr, 4>},     {"ttl", Fast<&CacheWrap::JS_ttl, 1>},
       {"cas", Fast<&CacheWrap::JS_cas, 4>},       {"expire", Fast<&CacheWrap::JS_expire, 2>},
+      {"getTrusted", Fast<&CacheWrap::JS_getTrusted, 1>},
   };
   for (const Entry& e : entries) {
     napi_value fn;
@@ -388,6 +394,22 @@ napi_value CacheWrap::JS_delete(napi_env env, napi_value* argv, size_t) {
   return Bool(env, table_.Delete(reinterpret_cast<const uint8_t*>(key_buf_.data()), key_len) == Status::kOk);
 }
 
+// getTrusted(key): the value of the trusted generation's entry for key; undefined
+// on a miss; null when no trust window is open (the caller must bypass).
+napi_value CacheWrap::JS_getTrusted(napi_env env, napi_value* argv, size_t) {
+  if (!CheckOpen(env, "getTrusted")) return nullptr;
+  uint32_t key_len;
+  if (!ReadKey(env, argv[0], &key_len)) return nullptr;
+  uint32_t len = 0, type = 0;
+  uint8_t* out = reinterpret_cast<uint8_t*>(out_buf_.data());
+  Status s = table_.GetTrusted(reinterpret_cast<const uint8_t*>(key_buf_.data()), key_len, out, &len, &type);
+  if (s == Status::kOk) return MakeValue(env, out, len, type);
+  if (s != Status::kNotTrusted) return Undefined(env);
+  napi_value v;
+  napi_get_null(env, &v);
+  return v;
+}
+
 Napi::Value CacheWrap::JS_clear(const Napi::CallbackInfo& info) {
   napi_env env = info.Env();
   if (!CheckOpen(env, "clear")) return Napi::Value();
@@ -481,6 +503,49 @@ Napi::Value CacheWrap::JS_setCounting(const Napi::CallbackInfo& info) {
 Napi::Value CacheWrap::JS_fastMethods(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(info.Env());
   InstallFastMethods(info.Env(), o);
+  return o;
+}
+
+// Deadlines arrive as JS numbers of ClockMs() milliseconds; they are floored,
+// which only shortens a window (layout.h N1).
+static uint64_t DeadlineArg(const Napi::Value& v) {
+  double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : 0;
+  if (!(d > 0)) return 0;
+  return d >= 9007199254740991.0 ? 9007199254740991ull : static_cast<uint64_t>(d);
+}
+
+Napi::Value CacheWrap::JS_clockMs(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(Table::ClockMs()));
+}
+
+Napi::Value CacheWrap::JS_trustGoLive(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  if (!CheckOpen(env, "trustGoLive")) return Napi::Value();
+  return Napi::Number::New(env, static_cast<double>(table_.TrustGoLive(DeadlineArg(info[0]))));
+}
+
+Napi::Value CacheWrap::JS_trustRenew(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  if (!CheckOpen(env, "trustRenew")) return Napi::Value();
+  return Napi::Boolean::New(env, table_.TrustRenew(DeadlineArg(info[0]), DeadlineArg(info[1])));
+}
+
+Napi::Value CacheWrap::JS_trustFlush(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  if (!CheckOpen(env, "trustFlush")) return Napi::Value();
+  table_.TrustFlush();
+  return info.Env().Undefined();
+}
+
+Napi::Value CacheWrap::JS_trustState(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  if (!CheckOpen(env, "trustState")) return Napi::Value();
+  uint64_t gen, until;
+  table_.TrustState(&gen, &until);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("generation", static_cast<double>(gen));
+  o.Set("untilMs", static_cast<double>(until));
+  o.Set("trustedGeneration", static_cast<double>(table_.TrustedGeneration(nullptr)));
   return o;
 }
 

@@ -30,6 +30,7 @@ class CacheWrap : public Napi::ObjectWrap<CacheWrap> {
   napi_value JS_incr(napi_env env, napi_value* argv, size_t argc);    // (key, delta, initial, ttlMs)
   napi_value JS_expire(napi_env env, napi_value* argv, size_t argc);  // (key, ttlMs)
   napi_value JS_delete(napi_env env, napi_value* argv, size_t argc);
+  napi_value JS_getTrusted(napi_env env, napi_value* argv, size_t argc);  // value | undefined | null (no window)
   // Prototype methods.
   Napi::Value JS_clear(const Napi::CallbackInfo& info);
   Napi::Value JS_purgeExpired(const Napi::CallbackInfo& info);
@@ -40,6 +41,12 @@ class CacheWrap : public Napi::ObjectWrap<CacheWrap> {
   Napi::Value JS_close(const Napi::CallbackInfo& info);
   Napi::Value JS_fastMethods(const Napi::CallbackInfo& info);
   Napi::Value JS_checkInvariants(const Napi::CallbackInfo& info);
+  // Trust window (core layout.h N1-N4), for lib/near. Times are Table::ClockMs() milliseconds.
+  Napi::Value JS_clockMs(const Napi::CallbackInfo& info);
+  Napi::Value JS_trustGoLive(const Napi::CallbackInfo& info);  // (untilMs) -> generation
+  Napi::Value JS_trustRenew(const Napi::CallbackInfo& info);   // (generation, untilMs) -> bool
+  Napi::Value JS_trustFlush(const Napi::CallbackInfo& info);
+  Napi::Value JS_trustState(const Napi::CallbackInfo& info);   // -> { generation, untilMs, trustedGeneration }
 
   // Converts a string/Buffer/Uint8Array argument into `out` (capacity >= limit).
   // Returns false after throwing (wrong type, or more than `limit` bytes).

@@ -735,6 +735,79 @@ void TestList() {
 
 }  // namespace
 
+void TestTrustWindow() {
+  NameGuard guard(UniqueName("trust"));
+  Table t;
+  MustOpen(&t, Options(guard.name, 16));
+  auto get_trusted = [&](const char* key, std::string* v) {
+    uint8_t out[512];
+    uint32_t len = 0, type = 0;
+    Status s = t.GetTrusted(U8(key), static_cast<uint32_t>(strlen(key)), out, &len, &type);
+    if (s == Status::kOk) v->assign(reinterpret_cast<char*>(out), len);
+    return s;
+  };
+  auto tagged = [](uint64_t gen, const char* key) {
+    uint8_t tag[fsmm::kMaxGenerationTagBytes];
+    uint32_t n = fsmm::GenerationTag(gen, tag);
+    return std::string(reinterpret_cast<char*>(tag), n) + key;
+  };
+  // GenerationTag: "\0" + decimal + ":" (the format lib/near writes with JS strings).
+  CHECK(tagged(1, "k") == std::string("\0" "1:k", 4));
+  CHECK(tagged(0, "") == std::string("\0" "0:", 3));
+  CHECK(tagged(UINT64_MAX, "") == std::string("\0" "18446744073709551615:", 22));
+  std::string v;
+  // N1: nothing trusted before the first go-live.
+  CHECK(t.TrustedGeneration(nullptr) == 0);
+  CHECK_ST(get_trusted("k", &v), Status::kNotTrusted);
+  uint64_t now = Table::ClockMs();
+  uint64_t g1 = t.TrustGoLive(now + 60000);
+  CHECK(g1 == 1);
+  CHECK(t.TrustedGeneration(nullptr) == g1);
+  CHECK_ST(get_trusted("k", &v), Status::kNotFound);
+  CHECK_ST(Set(&t, tagged(g1, "k"), "v1"), Status::kOk);
+  CHECK_ST(Set(&t, tagged(g1 + 1, "k"), "next"), Status::kOk);
+  CHECK_ST(get_trusted("k", &v), Status::kOk);
+  CHECK(v == "v1");
+  // Renew: only the current generation, only while open.
+  CHECK(t.TrustRenew(g1, now + 120000));
+  CHECK(!t.TrustRenew(g1 + 1, now + 120000));
+  CHECK(!t.TrustRenew(0, now + 120000));
+  // Flush (N2): closes at once; the closed window is never reopened by renew.
+  t.TrustFlush();
+  CHECK(t.TrustedGeneration(nullptr) == 0);
+  CHECK_ST(get_trusted("k", &v), Status::kNotTrusted);
+  CHECK(!t.TrustRenew(g1, now + 120000));
+  // A new go-live takes the next generation: the old entry is unreachable.
+  uint64_t g2 = t.TrustGoLive(Table::ClockMs() + 60000);
+  CHECK(g2 == g1 + 1);
+  CHECK_ST(get_trusted("k", &v), Status::kOk);
+  CHECK(v == "next");
+  // A deadline in the past closes the window by itself, with no writer.
+  CHECK(t.TrustRenew(g2, Table::ClockMs() + 30));
+  double start = NowSeconds();
+  while (t.TrustedGeneration(nullptr) != 0) {
+    CHECKF(NowSeconds() - start < 2.0, "a 30 ms window still open after 2 s");
+    WaitMs(2);
+  }
+  CHECK(NowSeconds() - start >= 0.020);
+  CHECK(!t.TrustRenew(g2, Table::ClockMs() + 60000));
+  // The window's clock also serves the entry's own expiry (one clock read).
+  uint64_t g3 = t.TrustGoLive(Table::ClockMs() + 60000);
+  CHECK_ST(Set(&t, tagged(g3, "short"), "s", 20), Status::kOk);
+  start = NowSeconds();
+  while (get_trusted("short", &v) == Status::kOk) {
+    CHECKF(NowSeconds() - start < 2.0, "a 20 ms entry still alive after 2 s");
+    WaitMs(2);
+  }
+  // A key that cannot fit beside the tag is a miss, never a read past key_size.
+  std::string long_key(fsmm::kDefaultKeySize - 2, 'x');
+  CHECK_ST(get_trusted(long_key.c_str(), &v), Status::kNotFound);
+  uint64_t gen, until;
+  t.TrustState(&gen, &until);
+  CHECK(gen == g3 && until > Table::ClockMs());
+  CHECK_INVARIANTS(t);
+}
+
 int main(int argc, char** argv) {
   uint64_t seed = argc > 1 ? strtoull(argv[1], nullptr, 10) : 20261129;
   setvbuf(stdout, nullptr, _IONBF, 0);
@@ -755,6 +828,7 @@ int main(int argc, char** argv) {
       {"owner-dead empty slot stays empty", TestOwnerDeadEmptySlot},
       {"layout mismatch on attach", TestLayoutMismatch},
       {"list", TestList},
+      {"trust window (N1-N4)", TestTrustWindow},
   };
   for (auto& t : tests) {
     printf("core_test: %s\n", t.name);

@@ -272,6 +272,60 @@ void RunShiftingChain(int readers, int rounds) {
          rounds, reads.load(), NowSeconds() - start);
 }
 
+// Trust window (layout.h N1-N4): one writer opens, renews and flushes windows,
+// storing under each generation an entry whose value names that generation;
+// readers call GetTrusted. N3 says a reader never trusts a generation whose
+// flush completed before its call began: each reader loads `closed` (the
+// highest generation whose flush has returned) before the call and checks
+// that any value it got names a newer generation.
+void RunTrustWindow(int readers, int rounds) {
+  NameGuard guard(UniqueName("trust"));
+  Table t;
+  MustOpen(&t, Options(guard.name, 64, kKeySize, kValueSize));
+  std::atomic<uint64_t> closed{0};
+  std::atomic<bool> done{false};
+  std::atomic<uint64_t> hits{0}, untrusted{0};
+  std::vector<std::thread> pool;
+  for (int r = 0; r < readers; r++) {
+    pool.emplace_back([&] {
+      uint8_t out[kValueSize + 8];
+      while (!done.load(std::memory_order_acquire)) {
+        uint64_t floor = closed.load(std::memory_order_acquire);
+        uint32_t len = 0, type = 0;
+        Status s = t.GetTrusted(U8("k"), 1, out, &len, &type);
+        if (s == Status::kNotTrusted) {
+          untrusted.fetch_add(1, std::memory_order_relaxed);
+          continue;
+        }
+        if (s != Status::kOk) continue;
+        uint64_t gen = strtoull(std::string(reinterpret_cast<char*>(out), len).c_str(), nullptr, 10);
+        CHECKF(gen > floor, "a reader trusted generation %" PRIu64 " after its flush (closed %" PRIu64 ")", gen,
+               floor);
+        hits.fetch_add(1, std::memory_order_relaxed);
+      }
+    });
+  }
+  double start = NowSeconds();
+  for (int i = 0; i < rounds; i++) {
+    uint64_t gen = t.TrustGoLive(Table::ClockMs() + 60000);
+    uint8_t tag[fsmm::kMaxGenerationTagBytes];
+    std::string key(reinterpret_cast<char*>(tag), fsmm::GenerationTag(gen, tag));
+    key += "k";
+    CHECK_ST(Set(&t, key, std::to_string(gen)), Status::kOk);
+    for (int k = 0; k < 20; k++) CHECK(t.TrustRenew(gen, Table::ClockMs() + 60000));
+    CHECK_ST(t.Delete(U8(key), Len(key)), Status::kOk);  // keeps the table from filling up
+    CHECK_ST(Set(&t, key, std::to_string(gen)), Status::kOk);
+    t.TrustFlush();
+    closed.store(gen, std::memory_order_release);
+    CHECK_ST(t.Delete(U8(key), Len(key)), Status::kOk);
+  }
+  done.store(true, std::memory_order_release);
+  for (auto& th : pool) th.join();
+  CHECK_INVARIANTS(t);
+  printf("  trust window: %d readers, %d go-live/flush rounds, %" PRIu64 " trusted hits, %" PRIu64
+         " untrusted, %.2f s\n", readers, rounds, hits.load(), untrusted.load(), NowSeconds() - start);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -285,6 +339,8 @@ int main(int argc, char** argv) {
   RunPhase("handle per thread", threads, ops, false);
   printf("threads_test: lock-free lookups during backward shifts\n");
   RunShiftingChain(threads - 1, ops * 10);
+  printf("threads_test: trust window flushes under readers\n");
+  RunTrustWindow(threads - 1, ops / 4);
   printf("threads_test: ok\n");
   return 0;
 }
