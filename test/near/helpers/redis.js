@@ -30,6 +30,12 @@ async function startRedis({ port, ms = 20000, args = [] } = {}) {
       if (/Ready to accept connections/.test(out)) { clearTimeout(timer); resolve(); }
     });
     proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`redis-server exited ${code}:\n${out}`)); });
+    proc.on('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(err.code === 'ENOENT'
+        ? 'redis-server is not installed: the near-cache tests need it (Debian/Ubuntu: apt-get install redis-server)'
+        : `cannot start redis-server: ${err.message}`));
+    });
   });
   proc.stdout.resume();
   return { port, proc, pid: proc.pid, stop: () => stopRedis(proc) };
