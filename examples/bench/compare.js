@@ -14,11 +14,10 @@
 // Same data everywhere: 10k keys (~19 bytes), 66-byte values, all reads hit.
 // Every forked load generator runs examples/bench/worker.js.
 const cluster = require('node:cluster');
-const net = require('node:net');
 const path = require('node:path');
 const os = require('node:os');
-const { spawn, spawnSync } = require('node:child_process');
 const common = require('./common');
+const { haveRedisServer, startRedis, stopRedis } = require('./redis');
 
 const { makeKeys, makeValues, fmtInt, fmtNum, printTable } = common;
 
@@ -102,50 +101,6 @@ async function runCell({ kind, workload, procs, name, seconds, serve }) {
 }
 
 // ---- redis ------------------------------------------------------------------------
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function haveRedisServer() {
-  const r = spawnSync('redis-server', ['--version'], { stdio: 'ignore' });
-  return !r.error && r.status === 0;
-}
-
-async function startRedis() {
-  const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-    '--daemonize', 'no', '--logfile', ''], { stdio: ['ignore', 'pipe', 'pipe'] });
-  common.onCleanup(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
-  await new Promise((resolve, reject) => {
-    let log = '';
-    const timer = setTimeout(() => reject(new Error(`redis-server did not become ready in 20 s:\n${log}`)), 20000);
-    child.stdout.on('data', (d) => {
-      log += d;
-      if (/Ready to accept connections/.test(log)) { clearTimeout(timer); resolve(); }
-    });
-    child.stderr.on('data', (d) => { log += d; });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`redis-server exited (${code}):\n${log}`)); });
-  });
-  child.stdout.resume();
-  return { port, child };
-}
-
-function stopRedis(child) {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
-    child.once('exit', () => { clearTimeout(timer); resolve(); });
-    child.kill('SIGTERM');
-  });
-}
 
 async function redisCell(redis, workload, pipelined, seconds, keys, values) {
   const N = keys.length;
