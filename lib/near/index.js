@@ -107,7 +107,9 @@ class NearCache extends EventEmitter {
     ({ data: this.#data, ctl: this.#ctl } = openSegments(o));
     this.#trust = trustWindowOf(this.#data);
     this.#getTrusted = this.#trust.getTrusted;
-    this.hooks = o.testHooks || {}; // test support: { afterRead(key) } runs between the Redis read and the fill
+    // Test support: { afterRead(key) } runs between the Redis read and the fill;
+    // { listenerWorker(worker) } receives the leader's listener thread when it starts.
+    this.hooks = o.testHooks || {};
     this.on('newListener', (event) => {
       if (event !== 'invalidate' || this.#forward) return;
       this.#forward = true;
@@ -345,6 +347,7 @@ class NearCache extends EventEmitter {
     }
     const worker = new Worker(path.join(__dirname, 'listener-worker.js'), { workerData: { ...plain, forward: this.#forward } });
     this.#worker = worker;
+    if (this.hooks.listenerWorker) this.hooks.listenerWorker(worker);
     let stopping = false;
     worker.unref();
     worker.on('message', (m) => {

@@ -109,6 +109,27 @@ describe('near cache (real redis-server)', function () {
     assert.strictEqual(a.stats().bypass.notLive, 0);
   });
 
+  it('a listener thread that dies flushes the host at once; the process stands again and the host goes live', async () => {
+    const workers = [];
+    // A 30 s bound, so that only the flush can close the window in time.
+    const a = open({ maxStalenessMs: 30000, testHooks: { listenerWorker: (w) => workers.push(w) } });
+    await live(a);
+    await raw.set('u:wd', 'before');
+    assert.strictEqual(await fill(a, 'u:wd'), 'before');
+    assert.strictEqual(workers.length, 1);
+    await workers[0].terminate(); // as if the thread crashed
+    // Nobody applies invalidations now. A write made after the death must not
+    // leave the old value readable: the process flushed (closed the window) when
+    // the thread exited, long before the 30 s window would have closed itself.
+    await raw.set('u:wd', 'changed');
+    assert.strictEqual(a.get('u:wd'), undefined); // DOWN, or already LIVE again under a new (empty) generation
+    await waitFor(() => workers.length === 2 && a.isLeader, 10000, 'a new listener thread');
+    await live(a);
+    assert.strictEqual(a.get('u:wd'), undefined); // the new generation starts empty
+    await raw.set('u:wd', 'after');
+    assert.strictEqual(await fill(a, 'u:wd'), 'after');
+  });
+
   it("listenerThread: 'main' runs the same listener on the main thread (invalidation, then bypass when blocked)", async () => {
     const a = open({ listenerThread: 'main' });
     const b = open();
@@ -364,6 +385,27 @@ describe('near cache (real redis-server)', function () {
       assert.match(errs[0], /canary write failed/);
       assert.strictEqual(a.state, 'down');
     } finally { ro.disconnect(); }
+  });
+
+  it('refuses Redis Cluster (a real cluster-enabled server): stays DOWN with an error that says why', async () => {
+    const fs = require('node:fs');
+    const os = require('node:os');
+    const path = require('node:path');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fsmm-near-cluster-'));
+    const node = await startRedis({ args: ['--cluster-enabled', 'yes', '--cluster-config-file', path.join(dir, 'nodes.conf'), '--dir', dir] });
+    const errs = [];
+    try {
+      const a = open({ listen: { port: node.port } });
+      a.on('error', (e) => errs.push(e.message));
+      await waitFor(() => errs.length > 0, 10000, 'setup error');
+      assert.match(errs[0], /[Cc]luster/);
+      assert.strictEqual(a.state, 'down');
+      assert.strictEqual(a.get('u:any'), undefined);
+      assert.strictEqual(a.stats().bypass.notLive, 1);
+    } finally {
+      await node.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a server without tracking support (stays DOWN with an error)', async () => {
