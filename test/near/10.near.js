@@ -356,6 +356,24 @@ describe('near cache (real redis-server)', function () {
     } finally { await other.stop(); }
   });
 
+  it('canary: a proxy that accepts tracking and answers PINGs but drops the pushes keeps the host DOWN', async () => {
+    const proxy = await startProxy(redis.port, { dropPushes: true });
+    try {
+      const errs = [];
+      const a = open({ listen: { port: proxy.port }, canaryTimeoutMs: 500 });
+      a.on('error', (e) => errs.push(e.message));
+      await waitFor(() => errs.length > 0, 10000, 'canary error');
+      assert.match(errs[0], /canary failed/);
+      assert.match(errs[0], /proxy/);
+      assert.strictEqual(a.state, 'down');
+      assert.strictEqual(a.stats().flushes.pingTimeout, 0, 'PINGs were answered: only the canary can tell');
+      await raw.set('u:px', 'x');
+      assert.strictEqual(await a.getOrLoad('u:px'), 'x'); // served through Redis
+      assert.strictEqual(a.get('u:px'), undefined);
+      assert.strictEqual(a.stats().fills, 0);
+    } finally { await proxy.close(); }
+  });
+
   it("without an 'error' listener a failure becomes a process warning, not a crash", async () => {
     const other = await startRedis();
     const warnings = [];

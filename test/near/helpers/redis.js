@@ -3,6 +3,7 @@
 // loopback TCP proxy that can cut or black-hole the listener's connection.
 // Every wait is bounded; servers are stopped by the PID this module started.
 const { spawn } = require('node:child_process');
+const { parse, INCOMPLETE } = require('../../../lib/near/resp');
 const net = require('node:net');
 
 const started = new Set();
@@ -52,12 +53,35 @@ function stopRedis(proc, ms = 10000) {
 
 async function stopAll() { await Promise.all([...started].map((p) => stopRedis(p))); }
 
+// Server-to-client stream filter that forwards every whole RESP2 reply at once
+// and drops the invalidation pushes ("message" on __redis__:invalidate): a
+// proxy that accepts CLIENT TRACKING and answers PINGs but loses the pushes.
+function dropInvalidationPushes(client) {
+  let pending = Buffer.alloc(0);
+  return (chunk) => {
+    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+    let pos = 0;
+    const keep = [];
+    for (;;) {
+      const r = parse(pending, pos);
+      if (r === INCOMPLETE) break;
+      const [v, next] = r;
+      const isPush = Array.isArray(v) && v[0] === 'message' && v[1] === '__redis__:invalidate';
+      if (!isPush) keep.push(pending.subarray(pos, next));
+      pos = next;
+    }
+    pending = pending.subarray(pos);
+    if (keep.length) client.write(Buffer.concat(keep));
+  };
+}
+
 /**
  * Loopback proxy to 127.0.0.1:target. cut() resets live connections;
  * blackhole(true) stops reading both sides (bytes wait in the kernel, as on a
  * half-open or partitioned TCP path), blackhole(false) resumes delivery in order.
+ * { dropPushes: true }: every reply is forwarded except invalidation pushes.
  */
-async function startProxy(target) {
+async function startProxy(target, { dropPushes = false } = {}) {
   const pairs = new Set();
   let holes = false;
   const server = net.createServer((client) => {
@@ -67,7 +91,8 @@ async function startProxy(target) {
     client.setNoDelay(true);
     upstream.setNoDelay(true);
     client.pipe(upstream);
-    upstream.pipe(client);
+    if (dropPushes) upstream.on('data', dropInvalidationPushes(client));
+    else upstream.pipe(client);
     if (holes) { client.pause(); upstream.pause(); }
     const end = () => { pairs.delete(pair); client.destroy(); upstream.destroy(); };
     client.on('error', end); upstream.on('error', end);
