@@ -108,7 +108,8 @@ class NearCache extends EventEmitter {
     this.#trust = trustWindowOf(this.#data);
     this.#getTrusted = this.#trust.getTrusted;
     // Test support: { afterRead(key) } runs between the Redis read and the fill;
-    // { listenerWorker(worker) } receives the leader's listener thread when it starts.
+    // { listenerWorker(worker) } receives the leader's listener thread when it starts;
+    // { electionName } replaces the name of the election socket.
     this.hooks = o.testHooks || {};
     this.on('newListener', (event) => {
       if (event !== 'invalidate' || this.#forward) return;
@@ -310,7 +311,8 @@ class NearCache extends EventEmitter {
       srv.close();
       this.#retryLead();
     });
-    srv.listen({ path: `\0fsmm-near:${this.#opts.name}` }, () => {
+    // Test support: hooks.electionName stands in for a second network namespace (two leaders).
+    srv.listen({ path: `\0fsmm-near:${this.hooks.electionName || this.#opts.name}` }, () => {
       if (this.#closed) { srv.close(); return; }
       srv.unref();
       this.#server = srv;
