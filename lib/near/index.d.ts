@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 
 declare namespace near {
-  /** The data path, if the client is not an ioredis instance. Values are strings. */
+  /** The data path, if the client is neither ioredis nor node-redis. Values are strings. */
   interface RedisAdapter {
     /** [value or null, PTTL in ms (-1 no expiry, -2 missing)] read in one round trip. */
     read(key: string): Promise<[string | null, number]>;
@@ -20,7 +20,7 @@ declare namespace near {
   interface NearCacheOptions {
     /** Segments "<name>.near" and "<name>.near.ctl"; every process of the host uses the same name. */
     name: string;
-    /** An ioredis client (or a RedisAdapter) for reads and writes; it must talk to the node `listen` watches. */
+    /** An ioredis or node-redis (v4/v5) client, or a RedisAdapter, for reads and writes; it must talk to the server `listen` watches. */
     client: unknown;
     /** Only keys under these prefixes are near-cached (BCAST tracking prefixes). */
     prefixes: string[];
@@ -64,6 +64,8 @@ declare namespace near {
     isLeader: boolean;
     leaderPid: number | null;
     invalidations: number;
+    /** proofAgeMs: age of the PONG-confirmed point the trust window rests on (null when DOWN); pingRttMs: the listener's last PING round trip. */
+    lag: { proofAgeMs: number | null; pingRttMs: number | null };
     flushes: { disconnect: number; pingTimeout: number; flushall: number; stale: number; leader: number; canary: number };
   }
   interface NearCache extends EventEmitter {

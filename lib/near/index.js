@@ -54,11 +54,31 @@ function ioredisAdapter(client) {
   };
 }
 
+// node-redis v4/v5 (the `redis` package): camelCase commands, options objects,
+// MULTI for the read (GET and PTTL of one instant).
+function nodeRedisAdapter(client) {
+  return {
+    async read(key) {
+      const [val, pttl] = await client.multi().get(key).pTTL(key).exec();
+      return [val ?? null, Number(pttl)];
+    },
+    async write(key, value, ttlMs) {
+      return ttlMs > 0 ? client.set(key, value, { PX: ttlMs }) : client.set(key, value);
+    },
+    async writeIfAbsent(key, value, ttlMs) {
+      return client.set(key, value, ttlMs > 0 ? { PX: ttlMs, NX: true } : { NX: true });
+    },
+    async del(key) { return client.del(key); },
+  };
+}
+
 function pickAdapter(client) {
   if (client && typeof client.read === 'function' && typeof client.write === 'function'
       && typeof client.writeIfAbsent === 'function' && typeof client.del === 'function') return client;
   if (client && typeof client.pipeline === 'function' && typeof client.set === 'function') return ioredisAdapter(client);
-  throw new TypeError('near cache: options.client must be an ioredis client or an adapter {read, write, writeIfAbsent, del}');
+  if (client && typeof client.multi === 'function' && typeof client.pTTL === 'function') return nodeRedisAdapter(client);
+  throw new TypeError('near cache: options.client must be an ioredis client, a node-redis (v4/v5) client, '
+    + 'or an adapter {read, write, writeIfAbsent, del}');
 }
 
 const nowMs = () => performance.now();
@@ -288,6 +308,8 @@ class NearCache extends EventEmitter {
 
   stats() {
     const c = (k) => Number(this.#ctl.get(`s:${k}`) || 0);
+    const w = this.#trust.state();
+    const rttUs = this.#ctl.get('s:rtt');
     return {
       ...this.#local,
       bypass: { ...this.#local.bypass },
@@ -295,6 +317,13 @@ class NearCache extends EventEmitter {
       isLeader: this.isLeader,
       leaderPid: Number(this.#ctl.get('leader') || 0) || null,
       invalidations: c('inv'),
+      lag: {
+        // Age of the newest PONG-confirmed point the window rests on: a hit can be
+        // this much behind Redis plus the delivery lag (at most maxStalenessMs).
+        proofAgeMs: w.trustedGeneration ? Math.max(0, this.#trust.clockMs() - (w.untilMs - this.#opts.maxStalenessMs)) : null,
+        // The leader's last PING round trip on the invalidation stream.
+        pingRttMs: rttUs === undefined ? null : Number(rttUs) / 1000,
+      },
       flushes: {
         disconnect: c('f:disconnect'), pingTimeout: c('f:ping'), flushall: c('f:flushall'), stale: c('f:stale'),
         leader: c('f:leader'), canary: c('f:canary'),

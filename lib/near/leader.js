@@ -125,7 +125,10 @@ class Leader extends EventEmitter {
       }
     });
     conn.on('invalidate', (keys) => this.#invalidate(keys));
-    conn.on('pong', (sentAt) => this.#pong(sentAt));
+    conn.on('pong', (sentAt, rttMs) => {
+      this.#ctl.set('s:rtt', String(Math.round(rttMs * 1000))); // µs, for stats().lag
+      this.#pong(sentAt);
+    });
     conn.on('fatal', (err) => this.emit('error', err));
     conn.on('close', (reason) => {
       clearInterval(this.#pingTimer);

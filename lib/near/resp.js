@@ -66,7 +66,7 @@ function parse(buf, pos) {
  * Events:
  *   'ready'       tracking armed and subscribed (invalidations flow from now on)
  *   'invalidate'  (keys: string[] | null)   null = every key (FLUSHALL/FLUSHDB)
- *   'pong'        (sentAt: number)          clock() reading taken when the answered PING was sent
+ *   'pong'        (sentAt, rttMs)           clock() reading when the answered PING was sent; its round trip
  *   'close'       (reason: string)          emitted once; the connection is unusable afterwards
  *   'fatal'       (err)                     setup refused (no tracking, bad auth, ...); followed by 'close'
  */
@@ -74,7 +74,7 @@ class TrackingConnection extends EventEmitter {
   #socket;
   #buf = Buffer.alloc(0);
   #queue = []; // reply callbacks, in command order
-  #pings = []; // send times of unanswered PINGs
+  #pings = []; // [clock(), performance.now()] at the send of each unanswered PING
   #closed = false;
   #subscribed = false;
 
@@ -100,7 +100,7 @@ class TrackingConnection extends EventEmitter {
   }
 
   get pendingPings() { return this.#pings.length; }
-  get oldestPingAt() { return this.#pings.length ? this.#pings[0] : undefined; }
+  get oldestPingAt() { return this.#pings.length ? this.#pings[0][0] : undefined; }
 
   unref() { this.#socket.unref(); return this; }
 
@@ -141,7 +141,7 @@ class TrackingConnection extends EventEmitter {
 
   ping() {
     if (this.#closed || !this.#subscribed) return;
-    this.#pings.push(this.#clock());
+    this.#pings.push([this.#clock(), performance.now()]);
     this.#socket.write(encode(['PING']));
   }
 
@@ -169,9 +169,9 @@ class TrackingConnection extends EventEmitter {
         return;
       }
       if (v[0] === 'pong') {
-        const sentAt = this.#pings.shift();
-        if (sentAt === undefined) { this.destroy('unexpected PONG'); return; }
-        this.emit('pong', sentAt);
+        const sent = this.#pings.shift();
+        if (sent === undefined) { this.destroy('unexpected PONG'); return; }
+        this.emit('pong', sent[0], performance.now() - sent[1]);
         return;
       }
     }

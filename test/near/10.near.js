@@ -107,6 +107,9 @@ describe('near cache (real redis-server)', function () {
     }
     assert.deepStrictEqual(a.stats().flushes, flushesBefore);
     assert.strictEqual(a.stats().bypass.notLive, 0);
+    const { lag } = a.stats();
+    assert.ok(lag.proofAgeMs >= 0 && lag.proofAgeMs < STALE_MS, `proofAgeMs ${lag.proofAgeMs}`);
+    assert.ok(lag.pingRttMs >= 0 && lag.pingRttMs < STALE_MS, `pingRttMs ${lag.pingRttMs}`);
   });
 
   it('a listener thread that dies flushes the host at once; the process stands again and the host goes live', async () => {
@@ -145,6 +148,35 @@ describe('near cache (real redis-server)', function () {
     while (Date.now() < until) { /* the heartbeat cannot run: 'live' expires */ }
     assert.strictEqual(a.get('u:mt'), undefined);
     await live(a);
+  });
+
+  it('a node-redis client works as the data client: read-through, loader, writes, invalidation from another host', async () => {
+    const { createClient } = require('@redis/client');
+    const nr = createClient({ url: `redis://127.0.0.1:${redis.port}` });
+    await nr.connect();
+    try {
+      const a = open({ client: nr }); const b = open();
+      await live(a); await live(b);
+      await raw.set('u:nr', 'one', 'PX', 60000);
+      assert.strictEqual(await fill(a, 'u:nr'), 'one');
+      const gone = invalidated(a, 'u:nr');
+      await b.set('u:nr', 'two');
+      await gone;
+      assert.strictEqual(a.get('u:nr'), undefined);
+      assert.strictEqual(await fill(a, 'u:nr'), 'two');
+      // loader path: SET NX with PX through node-redis
+      let calls = 0;
+      assert.strictEqual(await a.getOrLoad('u:nr-load', { loader: async () => { calls++; return 'loaded'; }, ttlMs: 30000 }), 'loaded');
+      assert.strictEqual(calls, 1);
+      assert.strictEqual(await raw.get('u:nr-load'), 'loaded');
+      const pttl = await raw.pttl('u:nr-load');
+      assert.ok(pttl > 0 && pttl <= 30000, `PTTL ${pttl}`);
+      await a.set('u:nr', 'three', { ttlMs: 20000 });
+      assert.strictEqual(await raw.get('u:nr'), 'three');
+      assert.ok(await a.delete('u:nr'));
+      assert.strictEqual(await raw.exists('u:nr'), 0);
+      assert.throws(() => open({ client: {} }), /ioredis client, a node-redis/);
+    } finally { await nr.quit(); }
   });
 
   it('third-party writes and deletes invalidate every host; keys outside the prefixes are never cached', async () => {
@@ -420,6 +452,7 @@ describe('near cache (real redis-server)', function () {
       assert.strictEqual(a.state, 'down');
       assert.strictEqual(a.get('u:any'), undefined);
       assert.strictEqual(a.stats().bypass.notLive, 1);
+      assert.strictEqual(a.stats().lag.proofAgeMs, null);
     } finally {
       await node.stop();
       fs.rmSync(dir, { recursive: true, force: true });
