@@ -102,6 +102,9 @@ class NearCache extends EventEmitter {
   #leader = null; // { stop() } while this process holds the election socket
   #worker = null;
   #forward = false; // someone listens to 'invalidate': the worker posts every batch
+  // 'state' in processes that do not lead: observed from the trust window.
+  #watchTimer = null;
+  #seenGeneration = 0;
 
   constructor(opts) {
     super();
@@ -132,6 +135,7 @@ class NearCache extends EventEmitter {
     // { electionName } replaces the name of the election socket.
     this.hooks = o.testHooks || {};
     this.on('newListener', (event) => {
+      if (event === 'state') this.#watchState();
       if (event !== 'invalidate' || this.#forward) return;
       this.#forward = true;
       if (this.#worker) this.#worker.postMessage({ type: 'forward' });
@@ -331,6 +335,28 @@ class NearCache extends EventEmitter {
     };
   }
 
+  // The leader emits 'state' with the reason as it acts. Other processes see the
+  // window instead, polled every pingIntervalMs (timer unref'd, started by the first
+  // 'state' listener): a closed window is 'down' (reason 'expired' when its deadline
+  // passed, else the leader's last flush reason), a newly trusted generation 'live'.
+  // A flush and go-live between two polls shows as 'down' then 'live'.
+  #watchState() {
+    if (this.#watchTimer || this.#closed) return;
+    this.#seenGeneration = this.#trust.trustedGeneration();
+    this.#watchTimer = setInterval(() => {
+      const w = this.#trust.state();
+      const prev = this.#seenGeneration;
+      this.#seenGeneration = w.trustedGeneration;
+      if (this.isLeader || w.trustedGeneration === prev) return;
+      if (prev !== 0) {
+        const reason = w.untilMs !== 0 && w.generation === prev ? 'expired' : this.#ctl.get('reason') || 'flush';
+        this.emit('state', 'down', reason);
+      }
+      if (w.trustedGeneration !== 0) this.emit('state', 'live');
+    }, this.#opts.pingIntervalMs);
+    this.#watchTimer.unref();
+  }
+
   // ---- leader election: an abstract unix socket only one process can bind;
   // the kernel releases it when the holder dies (SIGKILL included).
   #tryLead() {
@@ -430,6 +456,7 @@ class NearCache extends EventEmitter {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#electTimer);
+    clearInterval(this.#watchTimer);
     if (this.#leader) await this.#leader.stop();
     await this.#releaseLeadership();
     this.#data.close();

@@ -68,6 +68,7 @@ class Leader extends EventEmitter {
   // that snapshotted it can pass its re-check; the next #publishLive takes a new gen.
   #down(reason) {
     this.#trust.flush();
+    this.#ctl.set('reason', reason.slice(0, 32)); // for the 'state' events of other processes
     this.#gen = null;
     if (this.#state !== 'down') { this.#state = 'down'; this.emit('state', 'down', reason); }
   }

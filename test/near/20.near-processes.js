@@ -88,6 +88,7 @@ describe('near cache across processes (real redis-server)', function () {
     await fillIn(p2, 'u:stop');
     const s2 = (await p2.call({ op: 'stats' })).stats;
     assert.deepStrictEqual([s2.leaderPid, s2.isLeader], [p1.pid, false], `leadership moved: ${JSON.stringify([s2, p1.messages, p2.messages])}`);
+    const followerDown = p2.next((m) => m.type === 'state' && m.state === 'down' && !m.isLeader, 15000);
     process.kill(p1.pid, 'SIGSTOP');
     try {
       await raw.set('u:stop', 'new'); // the frozen leader cannot apply this invalidation
@@ -100,10 +101,13 @@ describe('near cache across processes (real redis-server)', function () {
         return (await p2.call({ op: 'state' })).state === 'down';
       }, 15000, 'host DOWN while the leader is frozen');
       assert.strictEqual((await p2.call({ op: 'get', key: 'u:stop' })).value, undefined);
+      // The follower's 'state' event: nobody flushed, the window ran out.
+      assert.strictEqual((await followerDown).reason, 'expired');
     } finally {
       process.kill(p1.pid, 'SIGCONT');
     }
     await liveIn(p2);
+    await p2.next((m) => m.type === 'state' && m.state === 'live' && !m.isLeader, 15000);
     assert.notStrictEqual((await p2.call({ op: 'get', key: 'u:stop' })).value, 'old');
     await fillIn(p2, 'u:stop');
     assert.strictEqual((await p2.call({ op: 'get', key: 'u:stop' })).value, 'new');
