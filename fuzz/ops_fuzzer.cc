@@ -1,6 +1,7 @@
 // libFuzzer target: the input is a table geometry followed by a sequence of
 // operations (set/get/delete/add/replace/incr/cas/expire/ttl/has/clear/purge/
-// list) on a small key space; after every step the result is checked against a
+// list, and the trust window: go-live/renew/flush/getTrusted and writes of
+// generation-tagged keys, layout.h N1-N4) on a small key space; after every step the result is checked against a
 // std::unordered_map model, and Table::CheckInvariants() (layout.h L5-L7) runs
 // every few steps and at the end. TTLs are 0 or a year, so time never matters.
 // With evict=lru the model learns which key CLOCK evicted (exactly one of the
@@ -81,6 +82,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     else keys.push_back(std::string(1, static_cast<char>('a' + i % 26)) + std::string(o.key_size - 1, static_cast<char>(i)));
   }
   std::unordered_map<std::string, Entry> model;
+  uint64_t trust_gen = 0;     // the model of the trust window: last generation opened
+  bool trust_open = false;    // and whether it is open (deadlines are a year away)
+  auto tagged = [](uint64_t gen, const std::string& key) {
+    uint8_t tag[fsmm::kMaxGenerationTagBytes];
+    return std::string(reinterpret_cast<char*>(tag), fsmm::GenerationTag(gen, tag)) + key;
+  };
   std::vector<uint8_t> buf(o.value_size + 8);
   int steps = 0;
   auto value_from_input = [&](uint32_t* type) {
@@ -115,7 +122,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const bool room = present || model.size() < o.max_keys || lru;
     const size_t before = model.size();
     uint32_t type = 0;
-    const int op = in.ConsumeIntegralInRange<int>(0, 12);
+    const int op = in.ConsumeIntegralInRange<int>(0, 13);
     if (trace) fprintf(stderr, "step %d: op %d key \"%s\" present %d model %zu\n", steps, op, k.c_str(), present, model.size());
     switch (op) {
       case 0: {  // get
@@ -237,6 +244,52 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       case 12: {  // an over-long key is refused
         std::string lk(o.key_size + 1, 'x');
         CHECK(t.Put(U8(lk), Len(lk), U8(lk), 0, 0, 0, PutMode::kUpsert) == Status::kInvalid);
+        break;
+      }
+      case 13: {  // trust window (N1-N4)
+        const uint64_t far = fsmm::Table::ClockMs() + kYearMs;
+        switch (in.ConsumeIntegralInRange<int>(0, 4)) {
+          case 0:
+            CHECK(t.TrustGoLive(far) == trust_gen + 1);
+            trust_gen++;
+            trust_open = true;
+            break;
+          case 1:
+            t.TrustFlush();
+            trust_open = false;
+            break;
+          case 2: {
+            uint64_t g = trust_gen + in.ConsumeIntegralInRange<uint64_t>(0, 1);
+            CHECK(t.TrustRenew(g, far) == (trust_open && g == trust_gen && g != 0));
+            break;
+          }
+          case 3: {
+            uint32_t len = 0, ty = 0;
+            Status s = t.GetTrusted(U8(k), Len(k), buf.data(), &len, &ty);
+            if (!trust_open) {
+              CHECK(s == Status::kNotTrusted);
+              break;
+            }
+            auto m = model.find(tagged(trust_gen, k));
+            CHECK(s == (m != model.end() ? Status::kOk : Status::kNotFound));
+            if (m != model.end()) CHECK(len == m->second.value.size() && memcmp(buf.data(), m->second.value.data(), len) == 0);
+            break;
+          }
+          case 4: {  // store under the current (or a just-closed) generation's tag
+            std::string tk = tagged(trust_gen, k);
+            if (tk.size() > o.key_size) break;
+            std::string v = in.ConsumeRandomLengthString(o.value_size);
+            bool tpresent = model.count(tk) != 0;
+            size_t tbefore = model.size();
+            Status s = t.Put(U8(tk), Len(tk), U8(v), Len(v), fsmm::kTypeString, 0, PutMode::kUpsert);
+            CHECK(s == ((tpresent || model.size() < o.max_keys || lru) ? Status::kOk : Status::kFull));
+            if (s == Status::kOk) {
+              model[tk] = {v, fsmm::kTypeString, false};
+              if (!tpresent) learn_eviction(tk, tbefore);
+            }
+            break;
+          }
+        }
         break;
       }
     }
