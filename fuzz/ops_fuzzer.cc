@@ -248,7 +248,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
       case 13: {  // trust window (N1-N4)
         const uint64_t far = fsmm::Table::ClockMs() + kYearMs;
-        switch (in.ConsumeIntegralInRange<int>(0, 4)) {
+        switch (in.ConsumeIntegralInRange<int>(0, 7)) {
           case 0:
             CHECK(t.TrustGoLive(far) == trust_gen + 1);
             trust_gen++;
@@ -287,6 +287,60 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
               model[tk] = {v, fsmm::kTypeString, false};
               if (!tpresent) learn_eviction(tk, tbefore);
             }
+            break;
+          }
+          case 5: {  // guarded fill (N5) with a current or an outdated epoch snapshot
+            uint64_t epoch = t.TrustEpoch(U8(k), Len(k));
+            if (in.ConsumeBool() && epoch > 0) epoch--;  // a snapshot from before an invalidation
+            const bool current = epoch == t.TrustEpoch(U8(k), Len(k));
+            uint64_t g = trust_gen + in.ConsumeIntegralInRange<uint64_t>(0, 1);
+            std::string tk = tagged(g, k);
+            std::string v = in.ConsumeRandomLengthString(o.value_size);
+            bool tpresent = model.count(tk) != 0;
+            size_t tbefore = model.size();
+            Status s = t.PutTrusted(U8(k), Len(k), U8(v), Len(v), fsmm::kTypeString, 0, g, epoch);
+            Status want;
+            if (g == 0 || tk.size() > o.key_size) want = Status::kInvalid;
+            else if (!(trust_open && g == trust_gen && current)) want = Status::kStale;
+            else want = (tpresent || model.size() < o.max_keys || lru) ? Status::kOk : Status::kFull;
+            CHECK(s == want);
+            if (s == Status::kOk) {
+              model[tk] = {v, fsmm::kTypeString, false};
+              if (!tpresent) learn_eviction(tk, tbefore);
+            }
+            break;
+          }
+          case 6: {  // invalidation: the epoch moves, the current generation's entry goes
+            uint64_t before_epoch = t.TrustEpoch(U8(k), Len(k));
+            std::string tk = tagged(trust_gen, k);
+            bool tpresent = tk.size() <= o.key_size && model.count(tk) != 0;
+            CHECK(t.InvalidateTrusted(U8(k), Len(k)) == (tpresent ? Status::kOk : Status::kNotFound));
+            CHECK(t.TrustEpoch(U8(k), Len(k)) == before_epoch + 1);
+            model.erase(tk);
+            break;
+          }
+          case 7: {  // purge older generations (N7), in spans of random size, one whole pass
+            const uint64_t below = trust_gen;
+            const uint64_t span = in.ConsumeIntegralInRange<uint64_t>(1, t.geometry().slot_count);
+            uint64_t cursor = 0, removed = 0;
+            do removed += t.PurgeGenerations(below, &cursor, span);
+            while (cursor != 0);
+            uint64_t expect = 0;
+            for (auto m = model.begin(); m != model.end();) {
+              const std::string& mk = m->first;
+              uint64_t g = 0;
+              size_t colon = mk.size() > 2 && mk[0] == '\0' ? mk.find(':') : std::string::npos;
+              bool tagged_key = colon != std::string::npos && colon > 1 && colon <= 21 &&
+                                mk.find_first_not_of("0123456789", 1) == colon;
+              if (tagged_key) g = std::stoull(mk.substr(1, colon - 1));
+              if (tagged_key && g != 0 && g < below) {
+                m = model.erase(m);
+                expect++;
+              } else {
+                ++m;
+              }
+            }
+            CHECK(removed == expect);
             break;
           }
         }

@@ -6,6 +6,7 @@ const binding = require('./binding');
 const options = require('./options');
 const { fullError } = require('./errors');
 
+const FILL_RESULTS = ['ok', 'stale', 'full'];
 const SET = 0;
 const ADD = 1;
 const REPLACE = 2;
@@ -107,7 +108,7 @@ class Cache {
   /** Test support: "" if the table's invariants hold (docs/DESIGN.md), else the first violation. */
   checkInvariants() { return this.#native.checkInvariants(); }
 
-  // The segment's trust window (src/core/layout.h N1-N4) for lib/near; not public API.
+  // The segment's trust window (src/core/layout.h N1-N6) for lib/near; not public API.
   static trustWindowOf(cache) {
     const n = cache.#native;
     return {
@@ -118,6 +119,12 @@ class Cache {
       flush: () => n.trustFlush(),
       state: () => n.trustState(), // { generation, untilMs, trustedGeneration }
       trustedGeneration: () => n.trustState().trustedGeneration,
+      epochOf: (key) => n.trustEpoch(key), // the key's stripe epoch: a fill's snapshot (N5)
+      // Guarded fill (N5) -> 'ok' | 'stale' (generation or epoch moved: refused) | 'full'
+      fill: (key, value, ttlMs, generation, epoch) => FILL_RESULTS[n.putTrusted(key, value, ttlMs, generation, epoch)],
+      invalidate: (key) => n.invalidateTrusted(key), // epoch++ and delete, one step (N5)
+      // Removes entries of generations below `below` in a span of slots (N7) -> { removed, cursor }
+      purge: (below, cursor, maxSlots) => n.purgeGenerations(below, cursor, maxSlots),
     };
   }
 }

@@ -1,5 +1,5 @@
 'use strict';
-// The segment's trust window (src/core/layout.h N1-N4), the primitive under the
+// The segment's trust window (src/core/layout.h N1-N6), the primitive under the
 // near cache: a generation that readers may trust until a deadline. Tested with
 // real processes: what one process opens, renews or flushes, the others see at
 // once; a window closes at its deadline with nobody acting; a process killed
@@ -84,6 +84,25 @@ describe('trust window (near cache primitive)', function () {
       assert.equal(await peerGet('k'), `round ${round}`);
       assert.equal(cache.checkInvariants(), '');
     }
+  });
+
+  it('a fill whose snapshot predates another process\'s invalidation is refused and never visible', async () => {
+    const gen = trust.goLive(trust.clockMs() + 60000);
+    const e0 = trust.epochOf('user:1');
+    assert.equal(trust.fill('user:1', 'v1', 60000, gen, e0), 'ok');
+    assert.equal(await peerGet('user:1'), 'v1');
+    const snapshot = trust.epochOf('user:1'); // a filler's snapshot, then it "reads Redis"...
+    peer.send({ op: 'invalidate', key: 'user:1' }); // ...while another process applies a write's invalidation
+    assert.equal((await peer.next('invalidated')).removed, true);
+    assert.equal(trust.epochOf('user:1'), snapshot + 1);
+    assert.equal(trust.getTrusted('user:1'), undefined);
+    assert.equal(trust.fill('user:1', 'v1-stale', 60000, gen, snapshot), 'stale');
+    assert.equal(await peerGet('user:1'), 'miss'); // the refused value was never stored
+    assert.equal(trust.fill('user:1', 'v2', 60000, gen, trust.epochOf('user:1')), 'ok');
+    assert.equal(await peerGet('user:1'), 'v2');
+    trust.flush();
+    assert.equal(trust.fill('user:1', 'v3', 60000, gen, trust.epochOf('user:1')), 'stale', 'a closed window refuses fills');
+    assert.equal(cache.checkInvariants(), '');
   });
 
   it('bad keys: too long is a RangeError naming keySize; a number is a TypeError', () => {

@@ -24,7 +24,8 @@ function geometry(name, stats) {
     headerBytes: h.readUInt32LE(12), keySize: h.readUInt32LE(16), valueSize: h.readUInt32LE(20),
     slotBytes: h.readUInt32LE(28), slotCount: Number(h.readBigUInt64LE(48)), regionBytes: Number(h.readBigUInt64LE(56)),
   };
-  g.slotsOffset = g.headerBytes + 128 * 64 + Math.ceil(g.slotCount / 64) * 64;
+  // header, 128 stat blocks, 256 stripe epochs (N5), CLOCK bits rounded to 64, then the slots
+  g.slotsOffset = g.headerBytes + 128 * 64 + 256 * 8 + Math.ceil(g.slotCount / 64) * 64;
   g.valueOffset = 16 + Math.ceil(g.keySize / 8) * 8;
   assert.equal(g.slotCount, stats.slotCount);
   assert.equal(g.regionBytes, stats.regionBytes);

@@ -5,6 +5,7 @@
  *   offset                       contents
  *   0                            Header (kHeaderBytes, 64-byte lines, see struct)
  *   kHeaderBytes                 StatBlock[kStatBlocks]   per-handle counters, one line each
+ *   Geometry::stripes_offset     u64 trust_epoch[kTrustStripes]  invalidation epochs (N5)
  *   Geometry::ref_offset         uint8_t ref[slot_count]  CLOCK reference bits, padded to 64
  *   Geometry::slots_offset       Slot[slot_count], each slot_bytes (a multiple of 64)
  *   region_bytes                 end
@@ -21,7 +22,7 @@
  *   slot_count = ceil(4 * max_keys / 3) (> max_keys for every max_keys >= 1),
  *   so the table is at most 75% full when max_keys entries are stored. The entry
  *   count, not the slot count, decides "full". Region size for the defaults:
- *     kHeaderBytes + kStatBlocks*64 + round64(slot_count) + slot_count*384
+ *     kHeaderBytes + kStatBlocks*64 + kTrustStripes*8 + round64(slot_count) + slot_count*384
  *
  * Layout invariants
  *   L1  The region holds no pointers; every position is an offset from the
@@ -136,6 +137,23 @@
  *       so it never pairs an old G with a new window.
  *   N4  Crash: a writer that dies inside N2 leaves U = 0 (closed) or a whole
  *       window; any combination is safe, so R3 needs no repair step here.
+ *   N5  trust_epoch[s] counts the invalidations of keys whose FNV-1a hash
+ *       (of the untagged key) is s mod kTrustStripes. An invalidation holds
+ *       `structure` while it increments the key's stripe epoch and deletes the
+ *       key's entry of the current generation. A guarded fill holds
+ *       `structure` while it checks that its generation is trusted and its
+ *       stripe epoch equals the snapshot it took before reading the source of
+ *       truth, and while it writes. So a fill that raced an invalidation of its
+ *       key is refused, and no refused value is ever visible.
+ *   N6  Crash: an invalidation that dies between the increment and the delete
+ *       leaves a whole entry and a higher epoch (only fills are refused); its
+ *       process was the listener, so the window closes by its deadline or is
+ *       flushed by the next leader.
+ *   N7  No entry of a generation below the current one is ever written again
+ *       (fills are refused for it, N5), so the leader reclaims them with
+ *       PurgeGenerations in bounded spans of slots, each under `structure`.
+ *       Between spans a delete's backward shift can carry an old entry behind
+ *       the cursor; it is caught by the next pass (each flush starts one).
  *   U is compared with floor(now ms) < U, which is exact (now < U) for
  *   integer U: a window never lasts past the deadline its writer computed.
  */
@@ -151,13 +169,14 @@
 namespace fsmm {
 
 constexpr uint64_t kMagic = 0x31304d4d53464146ull;  // "FAFSMM01" little-endian
-constexpr uint32_t kFormatVersion = 2;  // 2: the trust window (N1-N4) in header line 3
+constexpr uint32_t kFormatVersion = 2;  // 2: the trust window (N1-N6): header line 3, stripe epochs
 constexpr uint32_t kDefaultKeySize = 64;
 constexpr uint32_t kDefaultValueSize = 256;
 constexpr uint32_t kMaxKeySize = 255;              // key_len is 8 bits
 constexpr uint32_t kMaxValueSize = (1u << 20) - 1;  // value_len is 20 bits
 constexpr uint64_t kMaxMaxKeys = 1ull << 31;        // slot indexes fit in u32 math
 constexpr uint32_t kStatBlocks = 128;
+constexpr uint32_t kTrustStripes = 256;  // N5
 constexpr uint32_t kLine = 64;
 constexpr uint32_t kRecordMetaBytes = 16;
 
@@ -266,6 +285,7 @@ struct Geometry {
   uint32_t mutex_offset = 0;
   uint32_t slot_bytes = 0;
   uint64_t slot_count = 0;
+  uint64_t stripes_offset = 0;
   uint64_t ref_offset = 0;
   uint64_t slots_offset = 0;
   uint64_t region_bytes = 0;
@@ -282,7 +302,8 @@ struct Geometry {
     mutex_offset = MutexOffset(record_bytes);
     slot_bytes = SlotBytes(record_bytes);
     slot_count = SlotCountFor(max_keys);
-    ref_offset = kHeaderBytes + uint64_t{kStatBlocks} * kLine;
+    stripes_offset = kHeaderBytes + uint64_t{kStatBlocks} * kLine;
+    ref_offset = stripes_offset + uint64_t{kTrustStripes} * 8;
     slots_offset = ref_offset + RoundUp(slot_count, kLine);
     // slot_count <= 2^32 and slot_bytes <= 2^21: the product fits in 64 bits.
     region_bytes = slots_offset + slot_count * slot_bytes;

@@ -19,6 +19,7 @@ enum class Status {
   kSysError,        // a system call failed (see OpenError.err / .syscall)
   kInvalid,         // bad argument that the binding should have caught
   kNotTrusted,      // GetTrusted(): no trust window is open (layout.h N1)
+  kStale,           // PutTrusted(): the generation or the key's stripe epoch moved (N5)
 };
 
 const char* StatusName(Status s);

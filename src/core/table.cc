@@ -132,6 +132,13 @@ struct Table::Mutation {
   int64_t delta = 0, initial = 0, result = 0;
   uint64_t ttl_ms = 0;
   uint8_t number[24];  // incr's decimal output
+  const FillGuard* guard = nullptr;  // PutTrusted: checked under structure (N5)
+};
+
+struct Table::FillGuard {
+  uint64_t gen;
+  uint64_t epoch;
+  std::atomic<uint64_t>* stripe;
 };
 
 // ---------------------------------------------------------------------------
@@ -567,7 +574,8 @@ Status Table::ApplyLocked(uint64_t i, const KeyRef& k, Mutation* m, uint64_t now
 Status Table::Mutate(const KeyRef& k, Mutation* m) {
   Prefetch(k.home, true);
   // 1. Fast path: the key is present; only its slot mutex is needed (K5).
-  for (int attempt = 0; attempt < 4; attempt++) {
+  // A guarded fill always takes the slow path: its check must hold structure (N5).
+  for (int attempt = 0; attempt < (m->guard ? 0 : 4); attempt++) {
     int64_t found = FindOptimistic(k);
     if (found < 0) break;
     uint64_t i = static_cast<uint64_t>(found);
@@ -590,6 +598,13 @@ Status Table::Mutate(const KeyRef& k, Mutation* m) {
   }
   // 2. Slow path under structure (K1): insert, or the key moved under us.
   LockStructure();
+  if (m->guard) {  // N5: an invalidation holds structure too, so this check stays true until we unlock
+    const FillGuard& g = *m->guard;
+    if (TrustedGeneration(nullptr) != g.gen || g.stripe->load(std::memory_order_relaxed) != g.epoch) {
+      UnlockStructure();
+      return Status::kStale;
+    }
+  }
   Status s;
   for (;;) {
     uint64_t now = 0;  // read lazily: only expiry handling and MakeRoomLocked need the clock
@@ -1164,7 +1179,7 @@ std::string Table::CheckInvariants() {
 }
 
 // ---------------------------------------------------------------------------
-// Trust window (layout.h N1-N4)
+// Trust window (layout.h N1-N6)
 
 uint64_t Table::ClockMs() { return NowMs(); }
 
@@ -1220,29 +1235,117 @@ void Table::TrustState(uint64_t* gen, uint64_t* until_ms) const {
   *until_ms = h_->trust_until_ms.load(std::memory_order_acquire);
 }
 
+// Builds GenerationTag(gen) + key; false if that is longer than key_size (never stored).
+bool Table::MakeTaggedKey(uint64_t gen, const uint8_t* key, uint32_t key_len, KeyRef* k) const {
+  if (key_len > g_.key_size) return false;
+  // The tag is formatted per call (a few digits): a cache in the handle would
+  // be a data race for threads sharing one Table.
+  uint8_t tag[kMaxGenerationTagBytes];
+  uint32_t tag_len = GenerationTag(gen, tag);
+  if (tag_len + key_len > g_.key_size) return false;
+  k->len = tag_len + key_len;
+  k->words[(k->len + 7) / 8 - 1] = 0;  // zero padding after the last byte (as FSMM_MAKE_KEY)
+  uint8_t* bytes = reinterpret_cast<uint8_t*>(k->words);
+  memcpy(bytes, tag, tag_len);
+  if (key_len) memcpy(bytes + tag_len, key, key_len);
+  k->hash = Fnv1a32(bytes, k->len);
+  k->home = HomeOf(k->hash);
+  return true;
+}
+
+std::atomic<uint64_t>* Table::StripeEpoch(const uint8_t* key, uint32_t key_len) const {
+  auto* stripes = reinterpret_cast<std::atomic<uint64_t>*>(base_ + g_.stripes_offset);
+  return &stripes[Fnv1a32(key, key_len) % kTrustStripes];
+}
+
 Status Table::GetTrusted(const uint8_t* key, uint32_t key_len, uint8_t* out, uint32_t* out_len,
                          uint32_t* out_type) {
   uint64_t now;
   uint64_t gen = TrustedGeneration(&now);
   if (gen == 0) return Status::kNotTrusted;
-  if (key_len > g_.key_size) return Status::kNotFound;  // never stored
-  // The tag is formatted per call (a few digits): a cache in the handle would
-  // be a data race for threads sharing one Table.
-  uint8_t tag[kMaxGenerationTagBytes];
-  uint32_t tag_len = GenerationTag(gen, tag);
-  if (tag_len + key_len > g_.key_size) return Status::kNotFound;  // never stored
   KeyRef k;
-  k.len = tag_len + key_len;
-  k.words[(k.len + 7) / 8 - 1] = 0;  // zero padding after the last byte (as FSMM_MAKE_KEY)
-  uint8_t* bytes = reinterpret_cast<uint8_t*>(k.words);
-  memcpy(bytes, tag, tag_len);
-  if (key_len) memcpy(bytes + tag_len, key, key_len);
-  k.hash = Fnv1a32(bytes, k.len);
-  k.home = HomeOf(k.hash);
+  if (!MakeTaggedKey(gen, key, key_len, &k)) return Status::kNotFound;
   uint64_t expiry = 0;
   Status s = Read<true>(k, out, out_len, out_type, &expiry, now);
   CountHit(s == Status::kOk);
   return s;
+}
+
+uint64_t Table::TrustEpoch(const uint8_t* key, uint32_t key_len) const {
+  return StripeEpoch(key, key_len)->load(std::memory_order_acquire);
+}
+
+Status Table::PutTrusted(const uint8_t* key, uint32_t key_len, const uint8_t* value, uint32_t value_len,
+                         uint32_t type, uint64_t ttl_ms, uint64_t gen, uint64_t epoch) {
+  KeyRef k;
+  if (gen == 0 || !MakeTaggedKey(gen, key, key_len, &k)) return Status::kInvalid;
+  if (value_len > g_.value_size || type > kTypeBinary) return Status::kInvalid;
+  FillGuard guard{gen, epoch, StripeEpoch(key, key_len)};
+  Mutation m;
+  m.kind = Mutation::kPut;
+  m.value = value;
+  m.value_len = value_len;
+  m.type = type;
+  m.ttl_ms = ttl_ms;
+  m.guard = &guard;
+  Status s = Mutate(k, &m);
+  if (s == Status::kOk) CountWrite(&StatBlock::sets);
+  return s;
+}
+
+Status Table::InvalidateTrusted(const uint8_t* key, uint32_t key_len) {
+  if (key_len > g_.key_size) return Status::kNotFound;  // no entry can exist; no fill can be guarded by it
+  std::atomic<uint64_t>* stripe = StripeEpoch(key, key_len);
+  LockStructure();  // N5: the increment and the delete are one step for guarded fills
+  stripe->fetch_add(1, std::memory_order_release);
+  KeyRef k;
+  Status s = Status::kNotFound;
+  if (MakeTaggedKey(h_->trust_generation.load(std::memory_order_relaxed), key, key_len, &k)) {
+    uint64_t free_slot;
+    int64_t found = FindLocked(k, &free_slot);
+    bool alive = false;
+    if (found >= 0 && RemoveAtLocked(static_cast<uint64_t>(found), RemoveReason::kDelete, 0, &alive) && alive) {
+      s = Status::kOk;
+    }
+  }
+  UnlockStructure();
+  if (s == Status::kOk) CountWrite(&StatBlock::deletes);
+  return s;
+}
+
+// The generation of a tagged key ("\0" digits ":" ...), or 0 if the key is not one.
+static uint64_t TagGeneration(const uint8_t* key, uint32_t len) {
+  if (len < 3 || key[0] != 0) return 0;
+  uint64_t gen = 0;
+  for (uint32_t i = 1; i < len && i <= 21; i++) {
+    if (key[i] == ':') return i > 1 ? gen : 0;
+    if (key[i] < '0' || key[i] > '9') return 0;
+    gen = gen * 10 + (key[i] - '0');
+  }
+  return 0;
+}
+
+uint64_t Table::PurgeGenerations(uint64_t below, uint64_t* cursor, uint64_t max_slots) {
+  uint64_t i = *cursor < g_.slot_count ? *cursor : 0;
+  const uint64_t end = std::min(g_.slot_count, i + max_slots);
+  uint64_t removed = 0;
+  LockStructure();
+  for (uint64_t steps = 0; i < end && steps < 4 * g_.slot_count; steps++) {
+    uint32_t info = StableInfo(i);
+    uint32_t state = InfoState(info);
+    if (state == kTorn && RemoveAtLocked(i, RemoveReason::kTorn, 0)) continue;  // re-examine i
+    // Key bytes change only under structure (K1, K5), which this loop holds.
+    uint32_t len = std::min(InfoKeyLen(info), g_.key_size);  // L4
+    uint64_t gen = state == kLive ? TagGeneration(KeyPtr(i), len) : 0;
+    if (gen != 0 && gen < below && RemoveAtLocked(i, RemoveReason::kDelete, 0)) {
+      removed++;
+      continue;  // backward shift: slot i now holds a later entry
+    }
+    i++;
+  }
+  UnlockStructure();
+  *cursor = i >= g_.slot_count ? 0 : i;
+  return removed;
 }
 
 const char* StatusName(Status s) {
@@ -1259,6 +1362,7 @@ const char* StatusName(Status s) {
     case Status::kSysError: return "system error";
     case Status::kInvalid: return "invalid argument";
     case Status::kNotTrusted: return "not trusted";
+    case Status::kStale: return "stale";
   }
   return "unknown";
 }

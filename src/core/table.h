@@ -90,7 +90,7 @@ class Table {
   // Removes every expired entry; returns how many.
   uint64_t PurgeExpired();
 
-  // --- trust window (layout.h N1-N4), used by the near cache ---
+  // --- trust window (layout.h N1-N6), used by the near cache ---
   // CLOCK_MONOTONIC milliseconds, the clock of expiries and of the window.
   static uint64_t ClockMs();
   // The generation readers may trust now, or 0; *now (optional) gets the clock reading used.
@@ -105,6 +105,19 @@ class Table {
   // Get of GenerationTag(trusted gen) + key: kOk, kNotFound, or kNotTrusted (no open window).
   // One clock read serves the window and the entry's expiry.
   Status GetTrusted(const uint8_t* key, uint32_t key_len, uint8_t* out, uint32_t* out_len, uint32_t* out_type);
+  // The invalidation epoch of key's stripe (N5): a fill's snapshot, taken before it reads the source.
+  uint64_t TrustEpoch(const uint8_t* key, uint32_t key_len) const;
+  // Guarded fill (N5): upserts GenerationTag(gen) + key under structure if gen is trusted and
+  // key's stripe epoch still equals epoch. kOk, kStale (refused), kFull, kInvalid (too long).
+  Status PutTrusted(const uint8_t* key, uint32_t key_len, const uint8_t* value, uint32_t value_len, uint32_t type,
+                    uint64_t ttl_ms, uint64_t gen, uint64_t epoch);
+  // Invalidation (N5): under structure, bumps key's stripe epoch and deletes the current
+  // generation's entry for key. kOk if an entry was removed, else kNotFound.
+  Status InvalidateTrusted(const uint8_t* key, uint32_t key_len);
+  // Removes the entries of generations older than `below` (N7) in slots [*cursor,
+  // *cursor + max_slots), holding structure for that span only; advances *cursor and
+  // wraps it to 0 at the end of the table. Returns how many entries it removed.
+  uint64_t PurgeGenerations(uint64_t below, uint64_t* cursor, uint64_t max_slots);
 
   // A consistent snapshot (taken under structure) of up to `limit` live keys
   // starting with `prefix`, optionally with their values, in slot order.
@@ -119,6 +132,7 @@ class Table {
  private:
   struct KeyRef;
   struct Mutation;
+  struct FillGuard;
 
   uint8_t* Slot(uint64_t i) const { return base_ + g_.slots_offset + i * g_.slot_bytes; }
   SlotMeta* Meta(uint64_t i) const { return reinterpret_cast<SlotMeta*>(Slot(i)); }
@@ -173,6 +187,8 @@ class Table {
   Status Read(const KeyRef& k, uint8_t* out, uint32_t* out_len, uint32_t* out_type, uint64_t* expiry, uint64_t now);
 
   Status Mutate(const KeyRef& k, Mutation* m);
+  bool MakeTaggedKey(uint64_t gen, const uint8_t* key, uint32_t key_len, KeyRef* k) const;
+  std::atomic<uint64_t>* StripeEpoch(const uint8_t* key, uint32_t key_len) const;
   Status ApplyLocked(uint64_t i, const KeyRef& k, Mutation* m, uint64_t now, bool present);
 
   Segment segment_;

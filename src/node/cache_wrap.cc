@@ -116,6 +116,10 @@ Napi::Function CacheWrap::Define(Napi::Env env) {
                          InstanceMethod<&CacheWrap::JS_trustRenew>("trustRenew"),
                          InstanceMethod<&CacheWrap::JS_trustFlush>("trustFlush"),
                          InstanceMethod<&CacheWrap::JS_trustState>("trustState"),
+                         InstanceMethod<&CacheWrap::JS_trustEpoch>("trustEpoch"),
+                         InstanceMethod<&CacheWrap::JS_putTrusted>("putTrusted"),
+                         InstanceMethod<&CacheWrap::JS_invalidateTrusted>("invalidateTrusted"),
+                         InstanceMethod<&CacheWrap::JS_purgeGenerations>("purgeGenerations"),
                      });
 }
 
@@ -506,9 +510,9 @@ Napi::Value CacheWrap::JS_fastMethods(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// Deadlines arrive as JS numbers of ClockMs() milliseconds; they are floored,
-// which only shortens a window (layout.h N1).
-static uint64_t DeadlineArg(const Napi::Value& v) {
+// Deadlines (ClockMs() milliseconds), generations and epochs arrive as JS
+// numbers; they are floored (a deadline only gets earlier: layout.h N1).
+static uint64_t WholeArg(const Napi::Value& v) {
   double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : 0;
   if (!(d > 0)) return 0;
   return d >= 9007199254740991.0 ? 9007199254740991ull : static_cast<uint64_t>(d);
@@ -521,13 +525,13 @@ Napi::Value CacheWrap::JS_clockMs(const Napi::CallbackInfo& info) {
 Napi::Value CacheWrap::JS_trustGoLive(const Napi::CallbackInfo& info) {
   napi_env env = info.Env();
   if (!CheckOpen(env, "trustGoLive")) return Napi::Value();
-  return Napi::Number::New(env, static_cast<double>(table_.TrustGoLive(DeadlineArg(info[0]))));
+  return Napi::Number::New(env, static_cast<double>(table_.TrustGoLive(WholeArg(info[0]))));
 }
 
 Napi::Value CacheWrap::JS_trustRenew(const Napi::CallbackInfo& info) {
   napi_env env = info.Env();
   if (!CheckOpen(env, "trustRenew")) return Napi::Value();
-  return Napi::Boolean::New(env, table_.TrustRenew(DeadlineArg(info[0]), DeadlineArg(info[1])));
+  return Napi::Boolean::New(env, table_.TrustRenew(WholeArg(info[0]), WholeArg(info[1])));
 }
 
 Napi::Value CacheWrap::JS_trustFlush(const Napi::CallbackInfo& info) {
@@ -546,6 +550,52 @@ Napi::Value CacheWrap::JS_trustState(const Napi::CallbackInfo& info) {
   o.Set("generation", static_cast<double>(gen));
   o.Set("untilMs", static_cast<double>(until));
   o.Set("trustedGeneration", static_cast<double>(table_.TrustedGeneration(nullptr)));
+  return o;
+}
+
+Napi::Value CacheWrap::JS_trustEpoch(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  if (!CheckOpen(env, "trustEpoch")) return Napi::Value();
+  uint32_t key_len;
+  if (!ReadKey(env, info[0], &key_len)) return Napi::Value();
+  return Napi::Number::New(env,
+                           static_cast<double>(table_.TrustEpoch(reinterpret_cast<const uint8_t*>(key_buf_.data()), key_len)));
+}
+
+Napi::Value CacheWrap::JS_putTrusted(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  if (!CheckOpen(env, "putTrusted")) return Napi::Value();
+  uint32_t key_len, value_len, type;
+  if (!ReadKey(env, info[0], &key_len)) return Napi::Value();
+  uint8_t* value = reinterpret_cast<uint8_t*>(value_buf_.data());
+  if (!ReadBytes(env, info[1], "value", value_size_, "valueSize", value, &value_len, &type)) return Napi::Value();
+  Status s = table_.PutTrusted(reinterpret_cast<const uint8_t*>(key_buf_.data()), key_len, value, value_len, type,
+                               TtlArg(env, info[2]), WholeArg(info[3]), WholeArg(info[4]));
+  if (s == Status::kInvalid) {  // generation 0, or key + tag longer than keySize: nothing to fill
+    ThrowInvalid(env, "putTrusted: no such generation, or the key does not fit beside its generation tag");
+    return Napi::Value();
+  }
+  return Napi::Number::New(env, s == Status::kOk ? 0 : s == Status::kStale ? 1 : 2);
+}
+
+Napi::Value CacheWrap::JS_invalidateTrusted(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  if (!CheckOpen(env, "invalidateTrusted")) return Napi::Value();
+  uint32_t key_len;
+  if (!ReadKey(env, info[0], &key_len)) return Napi::Value();
+  Status s = table_.InvalidateTrusted(reinterpret_cast<const uint8_t*>(key_buf_.data()), key_len);
+  return Napi::Boolean::New(env, s == Status::kOk);
+}
+
+Napi::Value CacheWrap::JS_purgeGenerations(const Napi::CallbackInfo& info) {
+  napi_env env = info.Env();
+  if (!CheckOpen(env, "purgeGenerations")) return Napi::Value();
+  uint64_t cursor = WholeArg(info[1]);
+  uint64_t max_slots = std::max<uint64_t>(1, WholeArg(info[2]));
+  uint64_t removed = table_.PurgeGenerations(WholeArg(info[0]), &cursor, max_slots);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("removed", static_cast<double>(removed));
+  o.Set("cursor", static_cast<double>(cursor));
   return o;
 }
 

@@ -41,12 +41,16 @@ class CacheWrap : public Napi::ObjectWrap<CacheWrap> {
   Napi::Value JS_close(const Napi::CallbackInfo& info);
   Napi::Value JS_fastMethods(const Napi::CallbackInfo& info);
   Napi::Value JS_checkInvariants(const Napi::CallbackInfo& info);
-  // Trust window (core layout.h N1-N4), for lib/near. Times are Table::ClockMs() milliseconds.
+  // Trust window (core layout.h N1-N6), for lib/near. Times are Table::ClockMs() milliseconds.
   Napi::Value JS_clockMs(const Napi::CallbackInfo& info);
   Napi::Value JS_trustGoLive(const Napi::CallbackInfo& info);  // (untilMs) -> generation
   Napi::Value JS_trustRenew(const Napi::CallbackInfo& info);   // (generation, untilMs) -> bool
   Napi::Value JS_trustFlush(const Napi::CallbackInfo& info);
   Napi::Value JS_trustState(const Napi::CallbackInfo& info);   // -> { generation, untilMs, trustedGeneration }
+  Napi::Value JS_trustEpoch(const Napi::CallbackInfo& info);   // (key) -> the key's stripe epoch
+  Napi::Value JS_putTrusted(const Napi::CallbackInfo& info);   // (key, value, ttlMs, generation, epoch) -> 0 ok, 1 stale, 2 full
+  Napi::Value JS_invalidateTrusted(const Napi::CallbackInfo& info);  // (key) -> an entry was removed
+  Napi::Value JS_purgeGenerations(const Napi::CallbackInfo& info);   // (below, cursor, maxSlots) -> { removed, cursor }
 
   // Converts a string/Buffer/Uint8Array argument into `out` (capacity >= limit).
   // Returns false after throwing (wrong type, or more than `limit` bytes).

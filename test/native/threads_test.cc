@@ -326,6 +326,60 @@ void RunTrustWindow(int readers, int rounds) {
          " untrusted, %.2f s\n", readers, rounds, hits.load(), untrusted.load(), NowSeconds() - start);
 }
 
+// Guarded fills against invalidations (layout.h N5). The "source of truth" is
+// an atomic version. Fillers snapshot the key's epoch, read the version, and
+// fill it; the invalidator bumps the version, then invalidates, then publishes
+// `applied` = the version whose invalidation has completed. A reader that loads
+// `applied` before its GetTrusted must never see an older version: a refused
+// fill must never have been visible, and an accepted one must be as new as every
+// invalidation that completed before the read.
+void RunGuardedFills(int fillers, int rounds) {
+  NameGuard guard(UniqueName("fill"));
+  Table t;
+  MustOpen(&t, Options(guard.name, 64, kKeySize, kValueSize));
+  const uint64_t gen = t.TrustGoLive(Table::ClockMs() + 3600 * 1000);
+  const std::string key = "k";
+  std::atomic<uint64_t> source{0}, applied{0};
+  std::atomic<bool> done{false};
+  std::atomic<uint64_t> fills{0}, refused{0}, reads{0};
+  std::vector<std::thread> pool;
+  for (int f = 0; f < fillers; f++) {
+    pool.emplace_back([&] {
+      while (!done.load(std::memory_order_acquire)) {
+        uint64_t e = t.TrustEpoch(U8(key), Len(key));
+        std::string v = std::to_string(source.load(std::memory_order_acquire));
+        Status s = t.PutTrusted(U8(key), Len(key), U8(v), Len(v), fsmm::kTypeString, 0, gen, e);
+        CHECK(s == Status::kOk || s == Status::kStale);
+        (s == Status::kOk ? fills : refused).fetch_add(1, std::memory_order_relaxed);
+      }
+    });
+  }
+  pool.emplace_back([&] {
+    uint8_t out[kValueSize + 8];
+    while (!done.load(std::memory_order_acquire)) {
+      uint64_t floor = applied.load(std::memory_order_acquire);
+      uint32_t len = 0, type = 0;
+      if (t.GetTrusted(U8(key), Len(key), out, &len, &type) != Status::kOk) continue;
+      uint64_t got = strtoull(std::string(reinterpret_cast<char*>(out), len).c_str(), nullptr, 10);
+      CHECKF(got >= floor, "read version %" PRIu64 " after the invalidation of version %" PRIu64 " completed", got,
+             floor);
+      reads.fetch_add(1, std::memory_order_relaxed);
+    }
+  });
+  double start = NowSeconds();
+  for (int i = 1; i <= rounds; i++) {
+    source.store(static_cast<uint64_t>(i), std::memory_order_release);
+    t.InvalidateTrusted(U8(key), Len(key));
+    applied.store(static_cast<uint64_t>(i), std::memory_order_release);
+    if (i % 64 == 0) std::this_thread::yield();
+  }
+  done.store(true, std::memory_order_release);
+  for (auto& th : pool) th.join();
+  CHECK_INVARIANTS(t);
+  printf("  guarded fills: %d fillers, %d invalidations, %" PRIu64 " fills, %" PRIu64 " refused, %" PRIu64
+         " checked reads, %.2f s\n", fillers, rounds, fills.load(), refused.load(), reads.load(), NowSeconds() - start);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -341,6 +395,8 @@ int main(int argc, char** argv) {
   RunShiftingChain(threads - 1, ops * 10);
   printf("threads_test: trust window flushes under readers\n");
   RunTrustWindow(threads - 1, ops / 4);
+  printf("threads_test: guarded fills against invalidations\n");
+  RunGuardedFills(threads - 1, ops);
   printf("threads_test: ok\n");
   return 0;
 }
