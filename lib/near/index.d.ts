@@ -64,6 +64,8 @@ declare namespace near {
     isLeader: boolean;
     leaderPid: number | null;
     invalidations: number;
+    /** Entries of old generations reclaimed by the leaders' sweeps (host-wide). */
+    swept: number;
     /** proofAgeMs: age of the PONG-confirmed point the trust window rests on (null when DOWN); pingRttMs: the listener's last PING round trip. */
     lag: { proofAgeMs: number | null; pingRttMs: number | null };
     flushes: { disconnect: number; pingTimeout: number; flushall: number; stale: number; leader: number; canary: number };

@@ -5,22 +5,23 @@
 //
 // Segments (per host, per name):
 //   <name>.near      data: entries under "\0<gen>:<key>", fill locks under "\x01L:<key>";
-//                    its header holds the trust window (src/core/layout.h N1-N4):
+//                    its header holds the trust window (src/core/layout.h N1-N6):
 //                    the generation readers may trust and until when (CLOCK_MONOTONIC
 //                    ms), which the leader's heartbeat keeps at most maxStalenessMs
 //                    past the last PING whose PONG proved every earlier invalidation applied.
-//   <name>.near.ctl  control: 'e<n>' = invalidation epoch of stripe n; 'leader' = pid;
-//                    'swept' = sweep progress; 's:*' = host-wide counters written by the leader.
+//                    and 256 invalidation epochs, one per key stripe (N5).
+//   <name>.near.ctl  control: 'leader' = pid; 'reason' = last
+//                    flush reason; 's:*' = host-wide counters written by the leader.
 // I1 A reader trusts an entry only while the window is open and the entry's key carries
 //    the window's generation: one native call (getTrusted) checks both. A closed window
 //    (DOWN, or a heartbeat older than the bound) = bypass.
 // I2 Flush = close the window; going LIVE again opens it under gen+1: O(1);
 //    old-gen entries are unreachable and are swept by the leader.
-// I3 The listener applies an invalidation as: stripe epoch++, then delete the entry.
-//    A fill is: snapshot (gen, epoch) before the Redis read; after the read,
-//    re-check, insert, re-check, delete on mismatch. Each op is linearizable in its
-//    segment, so either the filler sees the new epoch, or the listener's delete
-//    follows the insert (NEAR-CACHE.md §5.3 item 3, without a cross-segment lock).
+// I3 The listener applies an invalidation as one step under the data segment's
+//    structure lock: stripe epoch++, delete the entry. A fill snapshots (gen, epoch)
+//    before the Redis read, and after it stores under the same lock only if neither
+//    moved (NEAR-CACHE.md §5.3 item 3). A fill that raced an invalidation is refused
+//    and never visible.
 // I4 A negative entry ("known absent", negativeTtlMs > 0) is the key's entry with an
 //    empty Buffer value; it follows I1-I3 exactly like a value.
 // The leader side (listener, heartbeat, flushes, canary, sweep) is leader.js.
@@ -31,7 +32,6 @@ const { EventEmitter } = require('node:events');
 const createCache = require('../..');
 const { trustWindowOf } = require('../cache');
 const { Leader } = require('./leader');
-const { stripeOf } = require('./stripe');
 const { openSegments } = require('./segments');
 
 const LOCK_PREFIX = '\x01L:';
@@ -101,7 +101,9 @@ class NearCache extends EventEmitter {
   #electTimer = null;
   #leader = null; // { stop() } while this process holds the election socket
   #worker = null;
-  #forward = false; // someone listens to 'invalidate': the worker posts every batch
+  // Someone listens to 'invalidate': the worker posts every batch. A listener added
+  // while the worker runs gets batches from when the worker reads the 'forward' message.
+  #forward = false;
   // 'state' in processes that do not lead: observed from the trust window.
   #watchTimer = null;
   #seenGeneration = 0;
@@ -235,65 +237,55 @@ class NearCache extends EventEmitter {
       }
     }
     try {
-      const h = stripeOf(key);
       let g = this.#trust.trustedGeneration();
-      let e = this.#ctl.get(`e${h}`);
+      let e = this.#trust.epochOf(key);
       let t0 = nowMs();
       let { val, pttl, loaded } = await this.#readOrLoad(key, loader, ttlMs);
       if (loaded) {
         // Our own SET comes back as an invalidation of this stripe: wait for it
         // (bounded), then snapshot and re-read, so the fill is not rejected for it.
         const until = nowMs() + Math.min(50, o.pingTimeoutMs);
-        while (this.#ctl.get(`e${h}`) === e && nowMs() < until) await new Promise((r) => setTimeout(r, 1));
+        while (this.#trust.epochOf(key) === e && nowMs() < until) await new Promise((r) => setTimeout(r, 1));
         g = this.#trust.trustedGeneration();
-        e = this.#ctl.get(`e${h}`);
+        e = this.#trust.epochOf(key);
         t0 = nowMs();
         [val, pttl] = await this.#adapter.read(key);
       }
       if (this.hooks.afterRead) await this.hooks.afterRead(key);
       if (val === null) {
-        if (g !== 0 && o.negativeTtlMs > 0) this.#fillNegative(key, g, h, e);
+        if (g !== 0 && o.negativeTtlMs > 0) this.#fillGuarded(key, EMPTY, o.negativeTtlMs, g, e, 'negativeFills');
         return undefined;
       }
-      if (g !== 0) this.#fill(key, val, pttl, g, h, e, nowMs() - t0);
+      if (g !== 0) this.#fill(key, val, pttl, g, e, nowMs() - t0);
       return val;
     } finally {
       if (locked) this.#data.delete(lockKey);
     }
   }
 
-  // I3: insert only if neither the generation nor the key's stripe epoch moved
-  // since the snapshot taken before the Redis read.
-  #fill(key, val, pttl, g, h, e, rttMs) {
+  // I3: store only if neither the generation nor the key's stripe epoch moved since
+  // the snapshot taken before the Redis read; the core checks and writes under one
+  // structure lock (layout.h N5), so a refused value is never visible.
+  #fill(key, val, pttl, g, e, rttMs) {
     const o = this.#opts;
     if (Buffer.byteLength(val) > o.valueSize) { this.#local.bypass.tooBig++; return; }
     let ttl = o.maxTtlMs;
     if (pttl > 0) ttl = Math.min(ttl, Math.floor(pttl - rttMs / 2) - 1);
     else if (pttl !== -1) return; // -2: gone meanwhile
     if (ttl <= 0) return;
-    const ek = `e${h}`;
-    const fresh = () => this.#trust.trustedGeneration() === g && this.#ctl.get(ek) === e;
-    if (!fresh()) { this.#local.fillsRejected++; return; }
-    const dk = '\0' + g + ':' + key;
-    if (!this.#data.set(dk, val, { ttl })) { this.#local.bypass.full++; return; }
-    if (!fresh()) { this.#data.delete(dk); this.#local.fillsRejected++; return; }
-    this.#local.fills++;
+    this.#fillGuarded(key, val, ttl, g, e, 'fills');
   }
 
-  #fillNegative(key, g, h, e) {
-    const ek = `e${h}`;
-    const fresh = () => this.#trust.trustedGeneration() === g && this.#ctl.get(ek) === e;
-    if (!fresh()) { this.#local.fillsRejected++; return; }
-    const nk = '\0' + g + ':' + key;
-    if (!this.#data.set(nk, EMPTY, { ttl: this.#opts.negativeTtlMs })) { this.#local.bypass.full++; return; }
-    if (!fresh()) { this.#data.delete(nk); this.#local.fillsRejected++; return; }
-    this.#local.negativeFills++;
+  #fillGuarded(key, value, ttl, g, e, counter) {
+    const r = this.#trust.fill(key, value, ttl, g, e);
+    if (r === 'ok') this.#local[counter]++;
+    else if (r === 'stale') this.#local.fillsRejected++;
+    else this.#local.bypass.full++;
   }
 
+  // Read-your-writes on this host: the same step as the listener's (N5).
   #dropLocal(key) {
-    this.#ctl.incr(`e${stripeOf(key)}`);
-    const g = this.#trust.state().generation; // trusted or not: its entry must go
-    if (g !== 0) this.#data.delete('\0' + g + ':' + key);
+    if (Buffer.byteLength(key) <= this.#opts.keySize) this.#trust.invalidate(key); // longer: never filled
   }
 
   /** SET in Redis, then drop the local copy (read-your-writes on this host). */
@@ -321,6 +313,7 @@ class NearCache extends EventEmitter {
       isLeader: this.isLeader,
       leaderPid: Number(this.#ctl.get('leader') || 0) || null,
       invalidations: c('inv'),
+      swept: c('swept'), // entries of old generations reclaimed by the leaders' sweeps
       lag: {
         // Age of the newest PONG-confirmed point the window rests on: a hit can be
         // this much behind Redis plus the delivery lag (at most maxStalenessMs).
@@ -473,4 +466,4 @@ function unlinkNear(name) {
   return a || b;
 }
 
-module.exports = { createNearCache, NearCache, unlinkNear, stripeOf };
+module.exports = { createNearCache, NearCache, unlinkNear };

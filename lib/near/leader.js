@@ -5,8 +5,9 @@
 // or on its main thread ({ listenerThread: 'main' }). Invariants: index.js I1-I4.
 const { EventEmitter } = require('node:events');
 const { TrackingConnection } = require('./resp');
-const { stripeOf } = require('./stripe');
 const { trustWindowOf } = require('../cache');
+
+const SWEEP_SLOTS = 4096;
 
 /**
  * Events: 'state' (state, reason), 'invalidate' (keys | null), 'error' (err).
@@ -17,7 +18,7 @@ class Leader extends EventEmitter {
   #data;
   #ctl;
   #canaryWrite;
-  #trust; // the data segment's trust window (core layout.h N1-N4)
+  #trust; // the data segment's trust window (core layout.h N1-N6)
   #clock; // its clock (CLOCK_MONOTONIC ms): ping send times and window deadlines
   #stopped = false;
   #conn = null;
@@ -25,6 +26,8 @@ class Leader extends EventEmitter {
   #reconnectTimer = null;
   #canaryTimer = null;
   #sweepTimer = null;
+  #sweepCursor = 0; // next slot of the running sweep pass (0: none running)
+  #sweepDirty = false; // a (further) pass is needed
   #backoff = 0;
   #gen = null; // the generation this leader opened the window for, while LIVE
   #prevPingAt = 0;
@@ -80,25 +83,32 @@ class Leader extends EventEmitter {
     this.#scheduleSweep();
   }
 
-  // Entries of older generations are unreachable (I2); reclaim their slots in
-  // batches so a table without eviction does not fill up with them. 'swept' in
-  // ctl is the highest gen whose entries are all gone (shared across leaders).
+  // Entries of older generations are unreachable (I2) and never written again, so
+  // the core reclaims them (layout.h N7) in spans of SWEEP_SLOTS slots, one span per
+  // event-loop turn (each span holds the structure mutex briefly). A pass runs over the
+  // whole table; a pass that removed something is followed by another, because a
+  // delete's shift between spans can carry an old entry behind the cursor.
   #scheduleSweep() {
+    this.#sweepDirty = true;
+    this.#runSweep();
+  }
+
+  #runSweep() {
     if (this.#sweepTimer || this.#stopped) return;
     this.#sweepTimer = setImmediate(() => {
       this.#sweepTimer = null;
       if (this.#stopped) return;
-      const cur = this.#trust.state().generation;
-      let swept = Number(this.#ctl.get('swept') || 0);
-      let budget = 1000;
-      while (swept < cur - 1 && budget > 0) {
-        const g = swept + 1;
-        const ks = this.#data.keys({ prefix: `\0${g}:`, limit: budget });
-        for (const k of ks) this.#data.delete(k);
-        budget -= ks.length;
-        if (budget > 0) { swept = g; this.#ctl.set('swept', String(swept)); }
+      if (this.#sweepCursor === 0) {
+        if (!this.#sweepDirty) return;
+        this.#sweepDirty = false;
       }
-      if (swept < cur - 1) this.#scheduleSweep();
+      const r = this.#trust.purge(this.#trust.state().generation, this.#sweepCursor, SWEEP_SLOTS);
+      this.#sweepCursor = r.cursor;
+      if (r.removed > 0) {
+        this.#sweepDirty = true;
+        this.#bump('swept', r.removed);
+      }
+      this.#runSweep();
     });
     this.#sweepTimer.unref();
   }
@@ -213,12 +223,12 @@ class Leader extends EventEmitter {
       this.emit('invalidate', null);
       return;
     }
-    const g = this.#gen;
     const cw = this.#canaryWait;
     for (const k of keys) {
       if (cw && cw.keys.delete(k) && cw.keys.size === 0) cw.resolve(true);
-      this.#ctl.incr(`e${stripeOf(k)}`);
-      if (g !== null) this.#data.delete('\0' + g + ':' + k);
+      // I3: epoch++ and delete of the current generation's entry, one step. A key longer
+      // than keySize is never filled (the fill bypasses it), so it has nothing to drop.
+      if (Buffer.byteLength(k) <= this.#o.keySize) this.#trust.invalidate(k);
     }
     this.#bump('inv', keys.length);
     this.emit('invalidate', keys);

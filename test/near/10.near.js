@@ -20,6 +20,10 @@ describe('near cache (real redis-server)', function () {
       name, client, prefixes: ['u:', 'cfg:'], listen: { port: redis.port }, maxStalenessMs: STALE_MS, ...extra,
     });
     near.on('error', () => {});
+    // 'invalidate' events reach the main thread only once the listener thread knows
+    // someone listens; registering one now, before the thread starts, means none is
+    // missed by invalidated() below (a later 'forward' message could arrive after the push).
+    near.on('invalidate', () => {});
     opened.push(near);
     return near;
   }
@@ -177,6 +181,27 @@ describe('near cache (real redis-server)', function () {
       assert.strictEqual(await raw.exists('u:nr'), 0);
       assert.throws(() => open({ client: {} }), /ioredis client, a node-redis/);
     } finally { await nr.quit(); }
+  });
+
+  it('keys longer than keySize bypass L1; their writes and invalidations disturb nothing', async () => {
+    const a = open({ keySize: 16 }); const b = open({ keySize: 16 });
+    await live(a); await live(b);
+    const long = `u:${'L'.repeat(200)}`; // longer than keySize and than the segment's key slot
+    await raw.set('u:short', 's1');
+    assert.strictEqual(await fill(a, 'u:short'), 's1');
+    assert.strictEqual(await a.getOrLoad(long, { loader: async () => 'loaded' }), 'loaded');
+    assert.strictEqual(a.get(long), undefined);
+    assert.ok(a.stats().bypass.tooBig >= 1);
+    const flushes = a.stats().flushes;
+    const gone = invalidated(a, 'u:short');
+    await b.set(long, 'x'); // invalidation of a long key reaches A's listener first
+    await raw.set('u:short', 's2');
+    await Promise.race([gone, new Promise((resolve, reject) => {
+      setTimeout(() => reject(new Error('no invalidation of u:short within 10 s: the listener stopped')), 10000).unref();
+    })]);
+    assert.strictEqual(a.get('u:short'), undefined);
+    assert.deepStrictEqual(a.stats().flushes, flushes, 'the listener kept running');
+    assert.ok(await a.delete(long));
   });
 
   it('third-party writes and deletes invalidate every host; keys outside the prefixes are never cached', async () => {
@@ -355,6 +380,7 @@ describe('near cache (real redis-server)', function () {
       await live(a);
     }
     assert.strictEqual(a.stats().bypass.full, 0);
+    await waitFor(() => a.stats().swept >= 40, 10000, 'the sweep of the first four generations');
   });
 
   it('a Redis restart on the same port: DOWN, then re-armed with a flush', async () => {
