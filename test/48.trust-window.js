@@ -56,12 +56,16 @@ describe('trust window (near cache primitive)', function () {
     assert.equal(cache.checkInvariants(), '');
   });
 
-  it('a window closes by itself at its deadline, with no process acting', async () => {
+  it('a window closes by itself at its deadline, never after it, with no process acting', async () => {
     const until = trust.clockMs() + 200;
     const gen = trust.goLive(until);
     cache.set(tagged(gen, 'k'), 'v');
     peer.send({ op: 'waitClosed' });
-    const { at } = await peer.next('closed', 10000);
+    const { at, lastTrustedAt } = await peer.next('closed', 10000);
+    // Never trusted at or after the deadline (a check that began at ms `until` must
+    // not trust; this caught a coarse clock lagging by more than its resolution),
+    // and not closed before it.
+    assert.ok(lastTrustedAt !== null && lastTrustedAt < until, `trusted at ${lastTrustedAt}, deadline ${until}`);
     assert.ok(at >= until, `closed at ${at}, before its deadline ${until}`);
     assert.equal(trust.getTrusted('k'), null);
     assert.equal(trust.renew(gen, trust.clockMs() + 60000), false);

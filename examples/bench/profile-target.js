@@ -3,7 +3,9 @@
 //   node examples/bench/profile-target.js get 2000000
 //   valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.get node examples/bench/profile-target.js get 300000
 //   perf record -e cpu-clock -g node --perf-basic-prof examples/bench/profile-target.js set 5000000
-// op: get | miss | set | has | insert | delete-insert | floor-get | floor-set. Same data as examples/benchmark.js.
+// op: get | miss | set | has | insert | delete-insert | floor-get | floor-set | trusted-get (the near
+// cache's read: the native getTrusted on a segment with an open trust window, entries with a TTL).
+// Same data as examples/benchmark.js.
 const path = require('node:path');
 const common = require('./common');
 
@@ -17,6 +19,14 @@ const N = keys.length;
 const cache = common.openCache('prof');
 for (let j = 0; j < N; j++) cache.set(keys[j], values[j]);
 const floor = require(path.join(common.ROOT, 'build', 'Release', 'fsmm_floor.node'));
+let getTrusted = null;
+if (op === 'trusted-get') { // the near cache's data segment: keySize + 24 for the generation tag
+  const near = common.openCache('prof-near', { keySize: 64 + 24 });
+  const trust = require(path.join(common.ROOT, 'lib', 'cache')).trustWindowOf(near);
+  const gen = trust.goLive(trust.clockMs() + 3600 * 1000);
+  for (let j = 0; j < N; j++) trust.fill(keys[j], values[j], 3600 * 1000, gen, trust.epochOf(keys[j]));
+  getTrusted = trust.getTrusted;
+}
 floor.configure(64, 256, common.VALUE_BYTES);
 
 const ops = {
@@ -30,6 +40,7 @@ const ops = {
   'delete-insert': (i) => cache.delete(keys[i]) && cache.set(keys[i], values[i]),
   'floor-get': (i) => floor.get(keys[i]),
   'floor-set': (i) => floor.set(keys[i], values[i], 0, 0),
+  'trusted-get': (i) => getTrusted(keys[i]),
 };
 const fn = ops[op];
 if (!fn) throw new Error(`unknown op ${op}; one of ${Object.keys(ops).join(' ')}`);

@@ -92,6 +92,8 @@ class NearCache extends EventEmitter {
   #adapter;
   #closed = false;
   #inflight = new Map();
+  #hits = 0; // the hot counters are fields of their own: one store per get()
+  #misses = 0;
   #local = {
     hits: 0, misses: 0, negativeHits: 0, bypass: { notLive: 0, notCovered: 0, tooBig: 0, full: 0 },
     fills: 0, negativeFills: 0, fillsRejected: 0, loads: 0, lockWaits: 0,
@@ -166,8 +168,8 @@ class NearCache extends EventEmitter {
       this.#local.bypass.tooBig++; // longer than any stored key
       return undefined;
     }
-    if (typeof v === 'string') { this.#local.hits++; return v; }
-    if (v === undefined) { this.#local.misses++; return undefined; }
+    if (typeof v === 'string') { this.#hits++; return v; }
+    if (v === undefined) { this.#misses++; return undefined; }
     if (v === null) { this.#local.bypass.notLive++; return undefined; }
     this.#local.negativeHits++; // I4: an empty Buffer
     return null;
@@ -308,6 +310,8 @@ class NearCache extends EventEmitter {
     const rttUs = this.#ctl.get('s:rtt');
     return {
       ...this.#local,
+      hits: this.#hits,
+      misses: this.#misses,
       bypass: { ...this.#local.bypass },
       state: this.state,
       isLeader: this.isLeader,

@@ -9,6 +9,7 @@ function openSegments(o) {
   const data = createCache({
     name: `${o.name}.near`, maxKeys: o.maxKeys, keySize: o.keySize + GEN_PREFIX_BYTES,
     valueSize: o.valueSize, evict: o.evict, mode: o.mode,
+    stats: false, // the near cache counts its own hits and misses (index.js); skip the native per-call store
   });
   let ctl;
   try {

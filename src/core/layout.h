@@ -154,8 +154,12 @@
  *       PurgeGenerations in bounded spans of slots, each under `structure`.
  *       Between spans a delete's backward shift can carry an old entry behind
  *       the cursor; it is caught by the next pass (each flush starts one).
- *   U is compared with floor(now ms) < U, which is exact (now < U) for
- *   integer U: a window never lasts past the deadline its writer computed.
+ *   U is compared with floor(CLOCK_MONOTONIC ms) < U, which is exact (now < U)
+ *   for integer U: a window never lasts past the deadline its writer computed.
+ *   Not CLOCK_MONOTONIC_COARSE, although it costs ~6 ns instead of ~30 on a
+ *   VM: it was measured lagging CLOCK_MONOTONIC by more than its advertised
+ *   resolution here (a vCPU that keeps time can be descheduled), so no slack
+ *   subtracted from U would make the bound hold.
  */
 #ifndef FSMM_CORE_LAYOUT_H_
 #define FSMM_CORE_LAYOUT_H_

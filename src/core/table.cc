@@ -153,6 +153,10 @@ Status Table::Open(const OpenOptions& opts, OpenError* error) {
   h_ = segment_.header();
   ref_ = base_ + g_.ref_offset;
   lru_ = h_->evict_mode == kEvictLru;
+  {
+    uint64_t head = kRecordMetaBytes + RoundUp(g_.key_size, 8) + std::min<uint32_t>(g_.value_size, 128);
+    prefetch_lines_ = static_cast<uint32_t>(std::min<uint64_t>(std::max<uint64_t>((head + kLine - 1) / kLine, 1), 5));
+  }
   touch_on_read_ = lru_ && !opts.observe;
   // Claim a stat block: a free one, else one whose process is gone (its
   // counters are folded into the retired totals first). Claims and folds run
@@ -449,23 +453,22 @@ Status Table::ReadLocked(const KeyRef& k, uint8_t* out, uint32_t* out_len, uint3
 
 // Starts loading the home slot's first lines (meta, key, the head of the value
 // and, for writers, the mutex) so their cache misses overlap instead of
-// queueing behind the seq load: a hit costs about one memory latency.
+// queueing behind the seq load: a hit costs about one memory latency. The line
+// count (prefetch_lines_, set at open) covers meta + key + 128 bytes of value,
+// so a larger key (the near cache's tagged keys) does not leave the value's
+// head to a demand miss.
 void Table::Prefetch(uint64_t i, bool for_write) const {
   const uint8_t* s = Slot(i);
-  __builtin_prefetch(s, 0, 3);
-  __builtin_prefetch(s + kLine, 0, 3);
-  __builtin_prefetch(s + 2 * kLine, 0, 3);
+  for (uint32_t l = 0; l < prefetch_lines_; l++) __builtin_prefetch(s + l * kLine, 0, 3);
   if (for_write) __builtin_prefetch(s + g_.mutex_offset, 1, 3);
 }
 
-// now: a clock reading the caller already took, or 0 (read only if the entry expires).
 template <bool kCopyValue>
-Status Table::Read(const KeyRef& k, uint8_t* out, uint32_t* out_len, uint32_t* out_type, uint64_t* expiry,
-                   uint64_t now) {
+Status Table::Read(const KeyRef& k, uint8_t* out, uint32_t* out_len, uint32_t* out_type, uint64_t* expiry) {
   Prefetch(k.home, false);
   Status s = ReadOptimistic<kCopyValue>(k, out, out_len, out_type, expiry);
   if (s == Status::kInvalid) s = ReadLocked<kCopyValue>(k, out, out_len, out_type, expiry);
-  if (s == Status::kOk && *expiry != 0 && IsExpired(*expiry, now ? now : NowMs())) s = Status::kNotFound;
+  if (s == Status::kOk && *expiry != 0 && IsExpired(*expiry, NowMs())) s = Status::kNotFound;
   return s;
 }
 
@@ -481,7 +484,7 @@ Status Table::Read(const KeyRef& k, uint8_t* out, uint32_t* out_len, uint32_t* o
 Status Table::Get(const uint8_t* key, uint32_t key_len, uint8_t* out, uint32_t* out_len, uint32_t* out_type) {
   FSMM_MAKE_KEY(k, key, key_len);
   uint64_t expiry = 0;
-  Status s = Read<true>(k, out, out_len, out_type, &expiry, 0);
+  Status s = Read<true>(k, out, out_len, out_type, &expiry);
   CountHit(s == Status::kOk);
   return s;
 }
@@ -489,7 +492,7 @@ Status Table::Get(const uint8_t* key, uint32_t key_len, uint8_t* out, uint32_t* 
 Status Table::Has(const uint8_t* key, uint32_t key_len) {
   FSMM_MAKE_KEY(k, key, key_len);
   uint64_t expiry = 0;
-  return Read<false>(k, nullptr, nullptr, nullptr, &expiry, 0);
+  return Read<false>(k, nullptr, nullptr, nullptr, &expiry);
 }
 
 Status Table::Ttl(const uint8_t* key, uint32_t key_len, int64_t* remaining_ms) {
@@ -1260,13 +1263,22 @@ std::atomic<uint64_t>* Table::StripeEpoch(const uint8_t* key, uint32_t key_len) 
 
 Status Table::GetTrusted(const uint8_t* key, uint32_t key_len, uint8_t* out, uint32_t* out_len,
                          uint32_t* out_type) {
-  uint64_t now;
-  uint64_t gen = TrustedGeneration(&now);
-  if (gen == 0) return Status::kNotTrusted;
+  uint64_t g1 = h_->trust_generation.load(std::memory_order_acquire);  // N3, as TrustedGeneration()
+  uint64_t until = h_->trust_until_ms.load(std::memory_order_acquire);
+  uint64_t g2 = h_->trust_generation.load(std::memory_order_relaxed);
+  if (g1 != g2 || g1 == 0 || until == 0) return Status::kNotTrusted;
   KeyRef k;
-  if (!MakeTaggedKey(gen, key, key_len, &k)) return Status::kNotFound;
+  if (!MakeTaggedKey(g1, key, key_len, &k)) return Status::kNotFound;
+  // The clock is read after the slot's lines are requested, so its cost (~30 ns
+  // on a VM, serializing) overlaps the memory latency; the window is checked
+  // against a reading taken after U was loaded, which can only make it stricter.
+  Prefetch(k.home, false);
+  uint64_t now = NowMs();
+  if (now >= until) return Status::kNotTrusted;
   uint64_t expiry = 0;
-  Status s = Read<true>(k, out, out_len, out_type, &expiry, now);
+  Status s = ReadOptimistic<true>(k, out, out_len, out_type, &expiry);
+  if (s == Status::kInvalid) s = ReadLocked<true>(k, out, out_len, out_type, &expiry);
+  if (s == Status::kOk && expiry != 0 && IsExpired(expiry, now)) s = Status::kNotFound;
   CountHit(s == Status::kOk);
   return s;
 }

@@ -184,7 +184,7 @@ class Table {
   template <bool kCopyValue>
   Status ReadLocked(const KeyRef& k, uint8_t* out, uint32_t* out_len, uint32_t* out_type, uint64_t* expiry);
   template <bool kCopyValue>
-  Status Read(const KeyRef& k, uint8_t* out, uint32_t* out_len, uint32_t* out_type, uint64_t* expiry, uint64_t now);
+  Status Read(const KeyRef& k, uint8_t* out, uint32_t* out_len, uint32_t* out_type, uint64_t* expiry);
 
   Status Mutate(const KeyRef& k, Mutation* m);
   bool MakeTaggedKey(uint64_t gen, const uint8_t* key, uint32_t key_len, KeyRef* k) const;
@@ -201,6 +201,7 @@ class Table {
   bool counting_ = true;
   bool lru_ = false;  // reads touch CLOCK bits only in LRU mode
   bool touch_on_read_ = false;  // lru_ and not an observer (OpenOptions::observe)
+  uint32_t prefetch_lines_ = 3;  // Prefetch(): lines of a slot's head to load
 };
 
 }  // namespace fsmm
