@@ -1,16 +1,18 @@
 'use strict';
 // The near cache (fast-sharedmemory-mmap/near) against a plain get, and its
 // invalidation lag:
-//   npm run bench:near         (node examples/bench/near.js [--rounds=7] [--calls=1000000])
+//   npm run bench:near         (node examples/bench/near.js [--rounds=15] [--calls=500000])
 //
 // Starts its own redis-server on a free loopback port (needs redis-server
 // installed) and a second process that is the host's leader (it runs the
 // invalidation listener), as in production where any process may lead.
-//   1. Hit cost: 1,000 keys (u:0..u:999, 100-byte values) are filled through
-//      getOrLoad; then rounds of `calls` near.get() hits alternate with the same
-//      number of plain get() calls on a plain cache of the user's geometry
-//      (keySize 64, valueSize 256). Reported: median ns per call, the ratio, and
-//      the Redis GET count during the hit loops (must be 0: hits never touch Redis).
+//   1. Hit cost: the data of examples/benchmark.js (10,000 keys "user:<i>", 66-byte
+//      values) is filled through getOrLoad; then rounds of `calls` near.get() hits
+//      alternate with the same number of plain get() calls on a plain cache of the
+//      user's geometry (keySize 64, valueSize 256). Reported: median ns per call of
+//      each, the median of the per-round ratios (each pair of rounds ran back to
+//      back, so the machine's load moves both), and the Redis GET count during the
+//      hit loops (must be 0: hits never touch Redis).
 //   2. Invalidation lag: a third-party client SETs a key this host holds; the time
 //      from issuing the SET until near.get() stops returning the old value
 //      (polled between event-loop turns), 300 samples, p50/p99/max.
@@ -22,18 +24,16 @@ const { haveRedisServer, startRedis, stopRedis } = require('./redis');
 const { fmtInt, fmtNum, printTable, percentile } = common;
 const near = require(path.join(common.ROOT, 'lib', 'near'));
 
-const PREFIX = 'u:';
-const KEYS = 1000;
-const VALUE = 'v'.repeat(100);
+const PREFIX = 'user:'; // common.makeKeys()
 const LAG_SAMPLES = 300;
 
 function parseArgs(argv) {
-  const o = { rounds: 7, calls: 1_000_000 };
+  const o = { rounds: 15, calls: 500_000 };
   for (const a of argv) {
     const m = /^--(rounds|calls)=(\d+)$/.exec(a);
     if (m) o[m[1]] = Number(m[2]);
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node examples/bench/near.js [--rounds=7] [--calls=1000000]');
+      console.log('usage: node examples/bench/near.js [--rounds=15] [--calls=500000]');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -50,7 +50,7 @@ async function until(pred, ms, what) {
 }
 
 function nearOptions(name, port, client, lead) {
-  return { name, client, prefixes: [PREFIX], listen: { port }, maxKeys: 4096, keySize: 64, valueSize: 256, lead };
+  return { name, client, prefixes: [PREFIX], listen: { port }, maxKeys: 20_000, keySize: 64, valueSize: 256, lead };
 }
 
 // ---- the leader process -----------------------------------------------------------
@@ -72,7 +72,7 @@ async function leaderMain(name, port) {
 
 // ---- the benchmark ------------------------------------------------------------------
 
-function timeLoop(calls, keys, fn) {
+function timeLoop(calls, keys, fn, valueBytes) {
   const t0 = process.hrtime.bigint();
   let sink = 0;
   for (let i = 0, k = 0; i < calls; i++) {
@@ -80,7 +80,7 @@ function timeLoop(calls, keys, fn) {
     k = k + 1 === keys.length ? 0 : k + 1;
   }
   const ns = Number(process.hrtime.bigint() - t0) / calls;
-  if (sink !== calls * VALUE.length) throw new Error('a hit loop missed');
+  if (sink !== calls * valueBytes) throw new Error('a hit loop missed');
   return ns;
 }
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
@@ -107,30 +107,34 @@ async function main() {
   const client = new Redis({ port, host: '127.0.0.1' });
   const thirdParty = new Redis({ port, host: '127.0.0.1' });
   const n = near.createNearCache(nearOptions(name, port, client, false));
-  const plain = common.openCache('plain', { maxKeys: 4096, keySize: 64, valueSize: 256, evict: 'lru' });
-  const keys = Array.from({ length: KEYS }, (_, i) => `${PREFIX}${i}`);
+  const plain = common.openCache('plain', { maxKeys: 20_000, keySize: 64, valueSize: 256, evict: 'lru' });
+  const keys = common.makeKeys();
+  const values = common.makeValues();
+  const valueBytes = values[0].length;
+  if (!keys[0].startsWith(PREFIX) || values.some((v) => v.length !== valueBytes)) throw new Error('unexpected benchmark data');
   try {
     await until(() => n.state === 'live', 20000, 'the host to go live');
     const pipe = client.pipeline();
-    for (const k of keys) pipe.set(k, VALUE);
+    keys.forEach((k, i) => pipe.set(k, values[i]));
     await pipe.exec();
-    for (const k of keys) {
-      plain.set(k, VALUE);
-      await until(async () => (await n.getOrLoad(k)) === VALUE && n.get(k) === VALUE, 10000, `the fill of ${k}`);
+    for (let i = 0; i < keys.length; i++) {
+      plain.set(keys[i], values[i]);
+      await until(async () => (await n.getOrLoad(keys[i])) === values[i] && n.get(keys[i]) === values[i], 10000, `the fill of ${keys[i]}`);
     }
 
     // 1. Hit cost.
     const getCalls = async () => Number(/cmdstat_get:calls=(\d+)/.exec(await client.info('commandstats'))?.[1] || 0);
     const before = await getCalls();
-    const plainNs = []; const nearNs = [];
+    const plainNs = []; const nearNs = []; const ratios = [];
     const plainGet = (k) => plain.get(k);
     const nearGet = (k) => n.get(k);
     for (let r = 0; r < opts.rounds; r++) {
-      plainNs.push(timeLoop(opts.calls, keys, plainGet));
-      nearNs.push(timeLoop(opts.calls, keys, nearGet));
+      plainNs.push(timeLoop(opts.calls, keys, plainGet, valueBytes));
+      nearNs.push(timeLoop(opts.calls, keys, nearGet, valueBytes));
+      ratios.push(nearNs[r] / plainNs[r]);
     }
     const redisGets = (await getCalls()) - before;
-    const p = median(plainNs); const q = median(nearNs);
+    const p = median(plainNs); const q = median(nearNs); const ratio = median(ratios);
     const s = n.stats();
 
     // 2. Invalidation lag (third-party SET -> this host stops returning the old value).
@@ -156,9 +160,10 @@ async function main() {
     console.log(`redis-server on 127.0.0.1:${port}; the host's leader (listener) is pid ${leader.pid}; this process reads.\n`);
     printTable(['operation', 'ns/call (median)', 'calls/s', 'vs plain get'], [
       ['plain get (hit)', fmtNum(p, 1), fmtInt(1e9 / p), '1.00x'],
-      ['near.get (trusted L1 hit)', fmtNum(q, 1), fmtInt(1e9 / q), `${fmtNum(q / p)}x`],
+      ['near.get (trusted L1 hit)', fmtNum(q, 1), fmtInt(1e9 / q), `${fmtNum(ratio)}x`],
     ]);
-    console.log(`\n${opts.rounds} alternating rounds of ${fmtInt(opts.calls)} calls over ${KEYS} keys; ` +
+    console.log(`\n${opts.rounds} alternating rounds of ${fmtInt(opts.calls)} calls over ${fmtInt(keys.length)} keys; ratio = median ` +
+      `of the per-round ratios (range ${fmtNum(Math.min(...ratios))}-${fmtNum(Math.max(...ratios))}); ` +
       `Redis GETs during the hit loops: ${redisGets}; near stats: hits ${fmtInt(s.hits)}, misses ${s.misses}, ` +
       `bypass ${JSON.stringify(s.bypass)}.`);
     console.log(`\ninvalidation lag (third-party SET issued -> old value no longer returned here), n=${lags.length}: ` +
