@@ -671,6 +671,12 @@ Status Table::Mutate(const KeyRef& k, Mutation* m) {
 Status Table::Put(const uint8_t* key, uint32_t key_len, const uint8_t* value, uint32_t value_len, uint32_t type,
                   uint64_t ttl_ms, PutMode mode) {
   FSMM_MAKE_KEY(k, key, key_len);
+  return PutRef(k, value, value_len, type, ttl_ms, mode, nullptr);
+}
+
+// Put and PutTrusted: a put of a built key, optionally guarded (N5).
+Status Table::PutRef(const KeyRef& k, const uint8_t* value, uint32_t value_len, uint32_t type, uint64_t ttl_ms,
+                     PutMode mode, const FillGuard* guard) {
   if (value_len > g_.value_size || type > kTypeBinary) return Status::kInvalid;
   Mutation m;
   m.kind = Mutation::kPut;
@@ -679,6 +685,7 @@ Status Table::Put(const uint8_t* key, uint32_t key_len, const uint8_t* value, ui
   m.value_len = value_len;
   m.type = type;
   m.ttl_ms = ttl_ms;
+  m.guard = guard;
   Status s = Mutate(k, &m);
   if (s == Status::kOk) CountWrite(&StatBlock::sets);
   return s;
@@ -1291,18 +1298,8 @@ Status Table::PutTrusted(const uint8_t* key, uint32_t key_len, const uint8_t* va
                          uint32_t type, uint64_t ttl_ms, uint64_t gen, uint64_t epoch) {
   KeyRef k;
   if (gen == 0 || !MakeTaggedKey(gen, key, key_len, &k)) return Status::kInvalid;
-  if (value_len > g_.value_size || type > kTypeBinary) return Status::kInvalid;
   FillGuard guard{gen, epoch, StripeEpoch(key, key_len)};
-  Mutation m;
-  m.kind = Mutation::kPut;
-  m.value = value;
-  m.value_len = value_len;
-  m.type = type;
-  m.ttl_ms = ttl_ms;
-  m.guard = &guard;
-  Status s = Mutate(k, &m);
-  if (s == Status::kOk) CountWrite(&StatBlock::sets);
-  return s;
+  return PutRef(k, value, value_len, type, ttl_ms, PutMode::kUpsert, &guard);
 }
 
 Status Table::InvalidateTrusted(const uint8_t* key, uint32_t key_len) {

@@ -187,6 +187,8 @@ class Table {
   Status Read(const KeyRef& k, uint8_t* out, uint32_t* out_len, uint32_t* out_type, uint64_t* expiry);
 
   Status Mutate(const KeyRef& k, Mutation* m);
+  Status PutRef(const KeyRef& k, const uint8_t* value, uint32_t value_len, uint32_t type, uint64_t ttl_ms,
+                PutMode mode, const FillGuard* guard);
   bool MakeTaggedKey(uint64_t gen, const uint8_t* key, uint32_t key_len, KeyRef* k) const;
   std::atomic<uint64_t>* StripeEpoch(const uint8_t* key, uint32_t key_len) const;
   Status ApplyLocked(uint64_t i, const KeyRef& k, Mutation* m, uint64_t now, bool present);
