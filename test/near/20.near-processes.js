@@ -156,11 +156,11 @@ describe('near cache across processes (real redis-server)', function () {
     for (const h of [p1, p2]) { await h.call({ op: 'close' }); await exited(h.child); }
   });
 
-  it('single-flight across the processes of one host: one loader call', async () => {
+  it('single-flight across the processes of one host: 8 processes, one loader call', async () => {
     const name = nextName('nearp');
     names.push(name);
     const hosts = [];
-    for (let i = 0; i < 4; i++) { const h = startHost(name, redis.port, redis.port); hosts.push(h); await h.ready(); }
+    for (let i = 0; i < 8; i++) { const h = startHost(name, redis.port, redis.port); hosts.push(h); await h.ready(); }
     await liveIn(hosts[0]);
     const vals = await Promise.all(hosts.map((h) => h.call({ op: 'getOrLoad', key: 'u:sfp', loadMs: 300 })));
     const loads = Number(await raw.get('loads:u:sfp'));
