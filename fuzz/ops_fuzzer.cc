@@ -322,9 +322,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           case 7: {  // purge older generations (N7), in spans of random size, one whole pass
             const uint64_t below = trust_gen;
             const uint64_t span = in.ConsumeIntegralInRange<uint64_t>(1, t.geometry().slot_count);
-            uint64_t cursor = 0, removed = 0;
-            do removed += t.PurgeGenerations(below, &cursor, span);
+            uint64_t cursor = 0, removed = 0, epoch = 0;
+            bool disturbed = false;
+            do removed += t.PurgeGenerations(below, &cursor, span, &epoch, &disturbed);
             while (cursor != 0);
+            CHECK(!disturbed);  // nothing else ran between the spans
             uint64_t expect = 0;
             for (auto m = model.begin(); m != model.end();) {
               const std::string& mk = m->first;

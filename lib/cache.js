@@ -123,8 +123,9 @@ class Cache {
       // Guarded fill (N5) -> 'ok' | 'stale' (generation or epoch moved: refused) | 'full'
       fill: (key, value, ttlMs, generation, epoch) => FILL_RESULTS[n.putTrusted(key, value, ttlMs, generation, epoch)],
       invalidate: (key) => n.invalidateTrusted(key), // epoch++ and delete, one step (N5)
-      // Removes entries of generations below `below` in a span of slots (N7) -> { removed, cursor }
-      purge: (below, cursor, maxSlots) => n.purgeGenerations(below, cursor, maxSlots),
+      // Removes entries of generations below `below` in a span of slots (N7) ->
+      // { removed, cursor, epoch, disturbed }; pass each span the epoch the previous one returned.
+      purge: (below, cursor, maxSlots, epoch) => n.purgeGenerations(below, cursor, maxSlots, epoch),
     };
   }
 }

@@ -28,6 +28,7 @@ class Leader extends EventEmitter {
   #sweepTimer = null;
   #sweepCursor = 0; // next slot of the running sweep pass (0: none running)
   #sweepDirty = false; // a (further) pass is needed
+  #sweepEpoch = undefined; // the core's move mark after the previous span of this pass
   #backoff = 0;
   #gen = null; // the generation this leader opened the window for, while LIVE
   #prevPingAt = 0;
@@ -86,8 +87,9 @@ class Leader extends EventEmitter {
   // Entries of older generations are unreachable (I2) and never written again, so
   // the core reclaims them (layout.h N7) in spans of SWEEP_SLOTS slots, one span per
   // event-loop turn (each span holds the structure mutex briefly). A pass runs over the
-  // whole table; a pass that removed something is followed by another, because a
-  // delete's shift between spans can carry an old entry behind the cursor.
+  // whole table. Another pass follows when another process's delete shifted entries
+  // between two spans (the core reports it: such a shift can carry an old entry behind
+  // the cursor), or when a new generation went live meanwhile.
   #scheduleSweep() {
     this.#sweepDirty = true;
     this.#runSweep();
@@ -101,13 +103,13 @@ class Leader extends EventEmitter {
       if (this.#sweepCursor === 0) {
         if (!this.#sweepDirty) return;
         this.#sweepDirty = false;
+        this.#sweepEpoch = undefined; // a new pass
       }
-      const r = this.#trust.purge(this.#trust.state().generation, this.#sweepCursor, SWEEP_SLOTS);
+      const r = this.#trust.purge(this.#trust.state().generation, this.#sweepCursor, SWEEP_SLOTS, this.#sweepEpoch);
       this.#sweepCursor = r.cursor;
-      if (r.removed > 0) {
-        this.#sweepDirty = true;
-        this.#bump('swept', r.removed);
-      }
+      this.#sweepEpoch = r.epoch;
+      if (r.disturbed) this.#sweepDirty = true;
+      if (r.removed > 0) this.#bump('swept', r.removed);
       this.#runSweep();
     });
     this.#sweepTimer.unref();

@@ -146,14 +146,19 @@
  *       truth, and while it writes. So a fill that raced an invalidation of its
  *       key is refused, and no refused value is ever visible.
  *   N6  Crash: an invalidation that dies between the increment and the delete
- *       leaves a whole entry and a higher epoch (only fills are refused); its
- *       process was the listener, so the window closes by its deadline or is
- *       flushed by the next leader.
+ *       leaves a whole entry and a higher epoch (only fills are refused). If it
+ *       was the listener's, its process is gone: the window closes by its
+ *       deadline or the next leader flushes. If it was a writer's own
+ *       read-your-writes drop (lib/near set/delete), the listener still applies
+ *       the invalidation Redis sends for that same write.
  *   N7  No entry of a generation below the current one is ever written again
  *       (fills are refused for it, N5), so the leader reclaims them with
- *       PurgeGenerations in bounded spans of slots, each under `structure`.
- *       Between spans a delete's backward shift can carry an old entry behind
- *       the cursor; it is caught by the next pass (each flush starts one).
+ *       PurgeGenerations in bounded spans of slots, each under `structure`;
+ *       it never removes the current generation (the bound is clamped) and
+ *       only keys in GenerationTag's exact form. Between spans another
+ *       process's delete can shift an old entry behind the cursor; every shift
+ *       changes move_epoch (K4), so the next span reports it and the caller
+ *       repeats the pass.
  *   U is compared with floor(CLOCK_MONOTONIC ms) < U, which is exact (now < U)
  *   for integer U: a window never lasts past the deadline its writer computed.
  *   Not CLOCK_MONOTONIC_COARSE, although it costs ~6 ns instead of ~30 on a

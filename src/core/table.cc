@@ -1207,11 +1207,13 @@ uint32_t GenerationTag(uint64_t gen, uint8_t* out) {
 }
 
 uint64_t Table::TrustedGeneration(uint64_t* now_out) const {
-  uint64_t now = NowMs();
-  if (now_out) *now_out = now;
   uint64_t g1 = h_->trust_generation.load(std::memory_order_acquire);  // N3
   uint64_t until = h_->trust_until_ms.load(std::memory_order_acquire);
   uint64_t g2 = h_->trust_generation.load(std::memory_order_relaxed);  // ordered by the acquire above
+  // The clock is read after the window: a reading taken before the loads could
+  // be older than a later go-live's deadline and trust it past its end (review F2).
+  uint64_t now = NowMs();
+  if (now_out) *now_out = now;
   return g1 == g2 && g1 != 0 && now < until ? g1 : 0;
 }
 
@@ -1322,23 +1324,33 @@ Status Table::InvalidateTrusted(const uint8_t* key, uint32_t key_len) {
   return s;
 }
 
-// The generation of a tagged key ("\0" digits ":" ...), or 0 if the key is not one.
+// The generation of a tagged key as GenerationTag writes it ("\0", decimal
+// digits without a leading zero, ":"), or 0 if the key is not one.
 static uint64_t TagGeneration(const uint8_t* key, uint32_t len) {
-  if (len < 3 || key[0] != 0) return 0;
+  if (len < 3 || key[0] != 0 || key[1] == '0') return 0;
   uint64_t gen = 0;
   for (uint32_t i = 1; i < len && i <= 21; i++) {
     if (key[i] == ':') return i > 1 ? gen : 0;
     if (key[i] < '0' || key[i] > '9') return 0;
-    gen = gen * 10 + (key[i] - '0');
+    uint64_t next = gen * 10 + static_cast<uint64_t>(key[i] - '0');
+    if (next / 10 != gen) return 0;  // more than 64 bits
+    gen = next;
   }
   return 0;
 }
 
-uint64_t Table::PurgeGenerations(uint64_t below, uint64_t* cursor, uint64_t max_slots) {
+uint64_t Table::PurgeGenerations(uint64_t below, uint64_t* cursor, uint64_t max_slots, uint64_t* epoch,
+                                 bool* disturbed) {
   uint64_t i = *cursor < g_.slot_count ? *cursor : 0;
-  const uint64_t end = std::min(g_.slot_count, i + max_slots);
+  const uint64_t end = max_slots >= g_.slot_count - i ? g_.slot_count : i + max_slots;  // no overflow
   uint64_t removed = 0;
   LockStructure();
+  // N7: never the current generation, whatever the caller passes.
+  below = std::min(below, h_->trust_generation.load(std::memory_order_relaxed));
+  // Entries move only by backward shift, and every shift changes move_epoch (K4).
+  // The mark sets the top bit so that it is never 0, the caller's "first span".
+  auto mark = [this] { return h_->move_epoch.load(std::memory_order_relaxed) | (uint64_t{1} << 63); };
+  if (*epoch != 0 && mark() != *epoch) *disturbed = true;
   for (uint64_t steps = 0; i < end && steps < 4 * g_.slot_count; steps++) {
     uint32_t info = StableInfo(i);
     uint32_t state = InfoState(info);
@@ -1352,6 +1364,7 @@ uint64_t Table::PurgeGenerations(uint64_t below, uint64_t* cursor, uint64_t max_
     }
     i++;
   }
+  *epoch = mark();
   UnlockStructure();
   *cursor = i >= g_.slot_count ? 0 : i;
   return removed;

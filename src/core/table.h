@@ -117,7 +117,12 @@ class Table {
   // Removes the entries of generations older than `below` (N7) in slots [*cursor,
   // *cursor + max_slots), holding structure for that span only; advances *cursor and
   // wraps it to 0 at the end of the table. Returns how many entries it removed.
-  uint64_t PurgeGenerations(uint64_t below, uint64_t* cursor, uint64_t max_slots);
+  // *epoch: in, the value this returned for the previous span of the pass (0 at the
+  // first); out, move_epoch at the end of this span. *disturbed is set when entries
+  // may have moved between the two spans (another process's delete shifted them),
+  // so an old entry may be behind the cursor and the pass should be repeated.
+  uint64_t PurgeGenerations(uint64_t below, uint64_t* cursor, uint64_t max_slots, uint64_t* epoch,
+                            bool* disturbed);
 
   // A consistent snapshot (taken under structure) of up to `limit` live keys
   // starting with `prefix`, optionally with their values, in slot order.

@@ -592,10 +592,16 @@ Napi::Value CacheWrap::JS_purgeGenerations(const Napi::CallbackInfo& info) {
   if (!CheckOpen(env, "purgeGenerations")) return Napi::Value();
   uint64_t cursor = WholeArg(info[1]);
   uint64_t max_slots = std::max<uint64_t>(1, WholeArg(info[2]));
-  uint64_t removed = table_.PurgeGenerations(WholeArg(info[0]), &cursor, max_slots);
+  // The epoch mark travels to JS as a decimal string (it uses all 64 bits).
+  uint64_t epoch = 0;
+  if (info[3].IsString()) epoch = strtoull(info[3].As<Napi::String>().Utf8Value().c_str(), nullptr, 10);
+  bool disturbed = false;
+  uint64_t removed = table_.PurgeGenerations(WholeArg(info[0]), &cursor, max_slots, &epoch, &disturbed);
   Napi::Object o = Napi::Object::New(env);
   o.Set("removed", static_cast<double>(removed));
   o.Set("cursor", static_cast<double>(cursor));
+  o.Set("epoch", std::to_string(epoch));
+  o.Set("disturbed", disturbed);
   return o;
 }
 

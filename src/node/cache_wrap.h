@@ -50,7 +50,7 @@ class CacheWrap : public Napi::ObjectWrap<CacheWrap> {
   Napi::Value JS_trustEpoch(const Napi::CallbackInfo& info);   // (key) -> the key's stripe epoch
   Napi::Value JS_putTrusted(const Napi::CallbackInfo& info);   // (key, value, ttlMs, generation, epoch) -> 0 ok, 1 stale, 2 full
   Napi::Value JS_invalidateTrusted(const Napi::CallbackInfo& info);  // (key) -> an entry was removed
-  Napi::Value JS_purgeGenerations(const Napi::CallbackInfo& info);   // (below, cursor, maxSlots) -> { removed, cursor }
+  Napi::Value JS_purgeGenerations(const Napi::CallbackInfo& info);   // (below, cursor, maxSlots, epoch) -> { removed, cursor, epoch, disturbed }
 
   // Converts a string/Buffer/Uint8Array argument into `out` (capacity >= limit).
   // Returns false after throwing (wrong type, or more than `limit` bytes).
