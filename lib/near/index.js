@@ -8,8 +8,9 @@
 //                    its header holds the trust window (src/core/layout.h N1-N6):
 //                    the generation readers may trust and until when (CLOCK_MONOTONIC
 //                    ms), which the leader's heartbeat keeps at most maxStalenessMs
-//                    past the last PING whose PONG proved every earlier invalidation applied.
-//                    and 256 invalidation epochs, one per key stripe (N5).
+//                    past the last PING whose PONG proved every earlier invalidation
+//                    applied; the region also holds 256 invalidation epochs, one per
+//                    key stripe (N5).
 //   <name>.near.ctl  control: 'leader' = pid; 'reason' = last
 //                    flush reason; 's:*' = host-wide counters written by the leader.
 // I1 A reader trusts an entry only while the window is open and the entry's key carries
@@ -95,7 +96,7 @@ class NearCache extends EventEmitter {
   #hits = 0; // the hot counters are fields of their own: one store per get()
   #misses = 0;
   #local = {
-    hits: 0, misses: 0, negativeHits: 0, bypass: { notLive: 0, notCovered: 0, tooBig: 0, full: 0 },
+    negativeHits: 0, bypass: { notLive: 0, notCovered: 0, tooBig: 0, full: 0 },
     fills: 0, negativeFills: 0, fillsRejected: 0, loads: 0, lockWaits: 0,
   };
   // Election and listener (leader only).
@@ -309,9 +310,9 @@ class NearCache extends EventEmitter {
     const w = this.#trust.state();
     const rttUs = this.#ctl.get('s:rtt');
     return {
-      ...this.#local,
       hits: this.#hits,
       misses: this.#misses,
+      ...this.#local,
       bypass: { ...this.#local.bypass },
       state: this.state,
       isLeader: this.isLeader,

@@ -68,8 +68,8 @@ class Leader extends EventEmitter {
 
   #bump(k, n = 1) { this.#ctl.incr(`s:${k}`, n); }
 
-  // I2: flush. Once the window is closed no reader trusts the old gen and no fill
-  // that snapshotted it can pass its re-check; the next #publishLive takes a new gen.
+  // I2: flush. Once the window is closed no reader trusts the old gen and the core
+  // refuses every fill that snapshotted it (N5); the next #publishLive takes a new gen.
   #down(reason) {
     this.#trust.flush();
     this.#ctl.set('reason', reason.slice(0, 32)); // for the 'state' events of other processes

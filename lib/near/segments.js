@@ -3,7 +3,7 @@
 // process and by the leader's listener thread.
 const createCache = require('../..');
 
-const GEN_PREFIX_BYTES = 24; // "\0" + up to 20 digits + "n:" (+ slack)
+const GEN_PREFIX_BYTES = 24; // the generation tag: "\0" + up to 20 digits + ":" (22, core GenerationTag)
 
 function openSegments(o) {
   const data = createCache({
